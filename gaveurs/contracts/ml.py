@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+SiteCode = str  # two upper-case letters: LL, LS, MT
+
+
+class TrainSymbolicRegressionInput(BaseModel):
+    """`train_pysr_async`: learn a readable formula for liver weight from the features of comparable lots.
+
+    The reference lot picks the cohort (same genetics unless `genetique` says otherwise) and gets a prediction.
+    """
+
+    lot_id: int = Field(gt=0)
+    site_codes: list[SiteCode] | None = None
+    genetique: str | None = None
+    restarts: int = Field(default=4, ge=1, le=32, description="independent searches; the best one is kept")
+    generations: int = Field(default=300, ge=10, le=5000)
+
+
+class TrainingSet(BaseModel):
+    lot_id: int
+    site_code: str
+    target: str
+    feature_names: list[str]
+    rows: list[list[float]]
+    targets: list[float]
+    reference_features: list[float]
+    excluded_incident_lots: int
+
+
+class SymbolicFitRequest(BaseModel):
+    training_set: TrainingSet
+    restarts: int
+    generations: int
+
+
+class SymbolicFit(BaseModel):
+    engine: Literal["pysr", "pyoperon"]
+    formula: str  # simplified with sympy, variables named after the lot features
+    r2_score: float
+    r2_holdout: float
+    variables: list[str]
+    complexity: int
+    n_samples: int
+    prediction_for_lot: float
+
+
+class SymbolicRegressionResult(BaseModel):
+    status: Literal["success"] = "success"
+    lot_id: int
+    site_code: str
+    target: str
+    formula: str
+    r2_score: float
+    r2_holdout: float
+    variables: list[str]
+    complexity: int
+    engine: Literal["pysr", "pyoperon"]
+    n_samples: int
+    excluded_incident_lots: int
+    prediction_for_lot: float
+    trained_at: datetime
+
+
+class DetectAnomaliesInput(BaseModel):
+    """`detect_anomalies_async`: Isolation Forest over lot KPIs of one site (or every site)."""
+
+    site_code: SiteCode | None = None
+    contamination: float = Field(default=0.02, gt=0.0, le=0.2)
+
+
+class LotKpis(BaseModel):
+    lot_id: int
+    code_lot: str
+    site_code: str
+    itm: float
+    mortalite_pct: float
+    poids_foie_moyen_g: float
+    sqal_score_moyen: float | None
+    sqal_reject_pct: float | None
+
+
+class LotAnomaly(BaseModel):
+    lot_id: int
+    code_lot: str
+    site_code: str
+    anomaly_score: float  # higher = more anomalous
+    severity: Literal["low", "medium", "high", "critical"]
+    reasons: list[str]
+    itm: float
+    mortalite_pct: float
+
+
+class AnomalyDetectionResult(BaseModel):
+    status: Literal["success"] = "success"
+    site_code: str | None
+    n_lots: int
+    n_anomalies: int
+    anomalies: list[LotAnomaly]
+    detected_at: datetime

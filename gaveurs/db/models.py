@@ -1,0 +1,198 @@
+"""Tables of the farm data model (see shared DOMAIN.md); French names where the frontend knows them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# Explicit constraint names keep Alembic migrations identical on SQLite and PostgreSQL.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# SQLite only auto-increments INTEGER PRIMARY KEY, so big ids are INTEGER there and BIGINT elsewhere.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Site(Base):
+    __tablename__ = "sites"
+
+    code: Mapped[str] = mapped_column(String(2), primary_key=True)
+    nom: Mapped[str] = mapped_column(String(80))
+    region: Mapped[str] = mapped_column(String(80))
+
+
+class Gaveur(Base):
+    __tablename__ = "gaveurs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_code: Mapped[str] = mapped_column(ForeignKey("sites.code"), index=True)
+    nom: Mapped[str] = mapped_column(String(80))
+    prenom: Mapped[str] = mapped_column(String(80))
+    telephone: Mapped[str | None] = mapped_column(String(20))
+    email: Mapped[str | None] = mapped_column(String(120))
+
+
+class Lot(Base):
+    """`lots_gavage`: one batch of ducks force-fed by one gaveur at one site."""
+
+    __tablename__ = "lots_gavage"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code_lot: Mapped[str] = mapped_column(String(12), unique=True)
+    site_code: Mapped[str] = mapped_column(ForeignKey("sites.code"), index=True)
+    gaveur_id: Mapped[int] = mapped_column(ForeignKey("gaveurs.id"), index=True)
+    genetique: Mapped[str] = mapped_column(String(20))
+    debut_gavage: Mapped[date] = mapped_column(Date, index=True)
+    duree_gavage: Mapped[int] = mapped_column(SmallInteger)
+    # en_gavage → termine → abattu
+    statut: Mapped[str] = mapped_column(String(12), index=True)
+    nb_canards_places: Mapped[int] = mapped_column(Integer)
+    nb_canards_morts: Mapped[int] = mapped_column(Integer, default=0)
+    poids_moyen_initial_g: Mapped[float] = mapped_column(Float)
+    # Known once the lot is slaughtered or weighed at the end of feeding.
+    poids_foie_moyen_g: Mapped[float | None] = mapped_column(Float)
+    date_abattage: Mapped[date | None] = mapped_column(Date)
+
+
+class GavageData(Base):
+    """`gavage_data_lots`: one row per lot, feeding day and meal."""
+
+    __tablename__ = "gavage_data_lots"
+    __table_args__ = (UniqueConstraint("lot_id", "jour_gavage", "repas", name="uq_gavage_data_lots_meal"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    lot_id: Mapped[int] = mapped_column(ForeignKey("lots_gavage.id", ondelete="CASCADE"))
+    jour_gavage: Mapped[int] = mapped_column(SmallInteger)
+    repas: Mapped[str] = mapped_column(String(5))  # matin | soir
+    dose_moyenne_g: Mapped[float] = mapped_column(Float)
+    poids_moyen_g: Mapped[float] = mapped_column(Float)
+    temperature_stabule_c: Mapped[float] = mapped_column(Float)
+    humidite_stabule_pct: Mapped[float] = mapped_column(Float)
+    horodatage: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SensorSample(Base):
+    """`sensor_samples`: SQAL quality-line measurements (ToF + spectral, fused into a score and a grade)."""
+
+    __tablename__ = "sensor_samples"
+    __table_args__ = (Index("ix_sensor_samples_lot_time", "lot_id", "horodatage"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    lot_id: Mapped[int] = mapped_column(ForeignKey("lots_gavage.id", ondelete="CASCADE"))
+    device_id: Mapped[str] = mapped_column(String(16))
+    horodatage: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    tof_volume_mm3: Mapped[float] = mapped_column(Float)
+    spectral_ratio: Mapped[float] = mapped_column(Float)
+    fusion_final_score: Mapped[float] = mapped_column(Float)
+    fusion_final_grade: Mapped[str] = mapped_column(String(6))  # A+ | A | B | C | REJECT
+
+
+class ConsumerFeedback(Base):
+    __tablename__ = "consumer_feedbacks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    lot_id: Mapped[int] = mapped_column(ForeignKey("lots_gavage.id", ondelete="CASCADE"), index=True)
+    rating: Mapped[int] = mapped_column(SmallInteger)
+    comment: Mapped[str | None] = mapped_column(Text)
+    email: Mapped[str | None] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class Abattoir(Base):
+    __tablename__ = "abattoirs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    nom: Mapped[str] = mapped_column(String(80), unique=True)
+    capacite_journaliere: Mapped[int] = mapped_column(Integer)  # ducks per day
+
+
+class AbattoirRoute(Base):
+    """Distance and cost of sending one duck from a site to a slaughterhouse."""
+
+    __tablename__ = "abattoir_routes"
+    __table_args__ = (UniqueConstraint("abattoir_id", "site_code", name="uq_abattoir_routes_pair"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    abattoir_id: Mapped[int] = mapped_column(ForeignKey("abattoirs.id", ondelete="CASCADE"))
+    site_code: Mapped[str] = mapped_column(ForeignKey("sites.code"))
+    distance_km: Mapped[float] = mapped_column(Float)
+    cout_par_canard_eur: Mapped[float] = mapped_column(Float)
+
+
+class Artifact(Base):
+    """A file a task produced, kept in the artifact store and served under /exports/<path>."""
+
+    __tablename__ = "artifacts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    path: Mapped[str] = mapped_column(String(255), unique=True)  # relative to the artifact directory
+    kind: Mapped[str] = mapped_column(String(40))
+    content_type: Mapped[str] = mapped_column(String(80))
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    task_id: Mapped[str] = mapped_column(String(200), index=True)
+    lot_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class MlResult(Base):
+    """History of every model a task trained: one row per workflow run, written idempotently."""
+
+    __tablename__ = "ml_results"
+    __table_args__ = (UniqueConstraint("workflow_id", "run_id", name="uq_ml_results_run"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    task_name: Mapped[str] = mapped_column(String(60), index=True)
+    workflow_id: Mapped[str] = mapped_column(String(200))
+    run_id: Mapped[str] = mapped_column(String(64))
+    lot_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    site_code: Mapped[str | None] = mapped_column(String(2))
+    engine: Mapped[str] = mapped_column(String(40))
+    summary: Mapped[str] = mapped_column(Text)  # e.g. the formula, human readable
+    metrics: Mapped[dict[str, Any]] = mapped_column(JSON)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class OutboundMessage(Base):
+    """Ledger of SMS/e-mails handed to a provider, so a retried activity never sends twice."""
+
+    __tablename__ = "outbound_messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    channel: Mapped[str] = mapped_column(String(10))  # sms | email
+    recipient: Mapped[str] = mapped_column(String(200))
+    body_sha256: Mapped[str] = mapped_column(String(64))
+    # sending: reserved before the provider call; sent: provider accepted it
+    state: Mapped[str] = mapped_column(String(10))
+    provider_id: Mapped[str | None] = mapped_column(String(64))
+    reserved_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
