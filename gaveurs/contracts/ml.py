@@ -6,6 +6,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 SiteCode = str  # two upper-case letters: LL, LS, MT
+Severity = Literal["low", "medium", "high", "critical"]
 
 
 class TrainSymbolicRegressionInput(BaseModel):
@@ -28,7 +29,7 @@ class TrainingSet(BaseModel):
     feature_names: list[str]
     rows: list[list[float]]
     targets: list[float]
-    reference_features: list[float]
+    reference_features: list[float] | None  # None while the reference lot is still being fed
     excluded_incident_lots: int
 
 
@@ -46,7 +47,7 @@ class SymbolicFit(BaseModel):
     variables: list[str]
     complexity: int
     n_samples: int
-    prediction_for_lot: float
+    prediction_for_lot: float | None
 
 
 class SymbolicRegressionResult(BaseModel):
@@ -62,7 +63,7 @@ class SymbolicRegressionResult(BaseModel):
     engine: Literal["pysr", "pyoperon"]
     n_samples: int
     excluded_incident_lots: int
-    prediction_for_lot: float
+    prediction_for_lot: float | None
     trained_at: datetime
 
 
@@ -89,7 +90,7 @@ class LotAnomaly(BaseModel):
     code_lot: str
     site_code: str
     anomaly_score: float  # higher = more anomalous
-    severity: Literal["low", "medium", "high", "critical"]
+    severity: Severity
     reasons: list[str]
     itm: float
     mortalite_pct: float
