@@ -1,0 +1,1 @@
+"""Worker processes: one per task queue, each registering only that queue's workflows and activities."""

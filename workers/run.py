@@ -1,0 +1,76 @@
+"""Run the workers of one or more task queues until SIGTERM/SIGINT, then shut down gracefully.
+
+On shutdown a worker stops polling, lets in-flight activities finish for `WORKER_GRACEFUL_SHUTDOWN_S`, then
+cancels what is left; Temporal retries those on another worker, so nothing is lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import socket
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from gaveurs.queues import TaskQueue
+from gaveurs.settings import Settings, get_settings
+from gaveurs.temporal_client import connect
+from workers.registry import WORKLOADS
+
+log = logging.getLogger("workers")
+
+
+def build_worker(
+    client: Client, queue: TaskQueue, settings: Settings, executor: ThreadPoolExecutor
+) -> Worker:
+    workload = WORKLOADS[queue]
+    return Worker(
+        client,
+        task_queue=queue.value,
+        workflows=list(workload.workflows),
+        activities=list(workload.activities),
+        activity_executor=executor,
+        max_concurrent_activities=workload.max_concurrent_activities,
+        graceful_shutdown_timeout=timedelta(seconds=settings.worker_graceful_shutdown_s),
+        identity=f"{queue.value}@{socket.gethostname()}:{os.getpid()}",
+    )
+
+
+async def run_workers(queues: Sequence[TaskQueue], settings: Settings | None = None) -> None:
+    settings = settings or get_settings()
+    client = await connect(settings)
+    executor = ThreadPoolExecutor(
+        max_workers=sum(WORKLOADS[q].max_concurrent_activities for q in queues) + 2,
+        thread_name_prefix="activity",
+    )
+    workers = [build_worker(client, queue, settings, executor) for queue in queues]
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+
+    runs = [asyncio.create_task(worker.run()) for worker in workers]
+    log.info("polling %s on %s (namespace %s)", ", ".join(q.value for q in queues),
+             settings.temporal_address, settings.temporal_namespace)  # fmt: skip
+    stopped = asyncio.create_task(stop.wait())
+    done, _ = await asyncio.wait([stopped, *runs], return_when=asyncio.FIRST_COMPLETED)
+    if stopped not in done:
+        # A worker died on its own (e.g. lost the server for good): stop the others and report it.
+        log.error("a worker stopped unexpectedly; shutting down the rest")
+    log.info(
+        "shutting down: waiting up to %.0fs for in-flight activities", settings.worker_graceful_shutdown_s
+    )
+    await asyncio.gather(*(worker.shutdown() for worker in workers), return_exceptions=True)
+    results = await asyncio.gather(*runs, return_exceptions=True)
+    executor.shutdown(wait=True)
+    errors = [r for r in results if isinstance(r, BaseException)]
+    if stopped not in done and errors:
+        raise errors[0]
+    stopped.cancel()
