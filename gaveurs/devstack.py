@@ -1,0 +1,163 @@
+"""Run the whole system locally: Temporal dev server + Web UI, demo data, Twilio sink, all workers, the API.
+
+`python -m gaveurs.devstack` (what `make run` does). Embedded defaults: the farm in SQLite under var/, Temporal's
+history in its own SQLite file under var/temporal/ (restarts keep all history). Ctrl-C stops everything.
+`--only temporal` runs just the Temporal dev server (what `temporal-dev/start` does).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+import httpx
+
+from gaveurs.db.migrate import upgrade
+from gaveurs.db.session import make_engine
+from gaveurs.settings import PROJECT_ROOT, VAR_DIR, Settings, get_settings
+from gaveurs.temporal_client import connect, register_search_attributes
+from gaveurs.temporal_server import DevServer, port_is_open, start_dev_server, wait_until_serving
+
+LOG_DIR = VAR_DIR / "log"
+
+
+def say(message: str) -> None:
+    print(f"[devstack] {message}", flush=True)
+
+
+def ensure_temporal(settings: Settings) -> DevServer | None:
+    """Start the dev server unless one already answers at TEMPORAL_ADDRESS; register our search attributes."""
+    server = None
+    if port_is_open(settings.temporal_address):
+        say(f"Temporal already running at {settings.temporal_address}: using it")
+    else:
+        port = int(settings.temporal_address.rsplit(":", 1)[1])
+        server = start_dev_server(
+            db_file=settings.temporal_db_file,
+            port=port,
+            ui_port=settings.temporal_ui_port,
+            log_path=LOG_DIR / "temporal.log",
+        )
+        say(f"Temporal dev server starting (history in {settings.temporal_db_file})")
+
+    async def prepare() -> list[str]:
+        await wait_until_serving(settings.temporal_address, settings.temporal_namespace)
+        return await register_search_attributes(await connect(settings))
+
+    added = asyncio.run(prepare())
+    say(
+        f"search attributes registered: {', '.join(added)}"
+        if added
+        else "search attributes already registered"
+    )
+    return server
+
+
+def ensure_demo_data(settings: Settings) -> None:
+    from gaveurs.farm.generator import generate_farm
+    from gaveurs.farm.loader import farm_is_empty, load_farm
+
+    upgrade(settings.database_url)
+    engine = make_engine(settings.database_url)
+    try:
+        if not farm_is_empty(engine):
+            say("farm database already holds data: keeping it")
+            return
+        say("loading the demo farm (≈2,000 lots, ≈500,000 SQAL samples)…")
+        started = time.perf_counter()
+        load_farm(engine, generate_farm("demo"))
+        say(f"demo farm loaded in {time.perf_counter() - started:.1f}s")
+    finally:
+        engine.dispose()
+
+
+def spawn(name: str, *args: str) -> subprocess.Popen[bytes]:
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    log = (LOG_DIR / f"{name}.log").open("ab")
+    say(f"starting {name} (log: {LOG_DIR / f'{name}.log'})")
+    return subprocess.Popen([sys.executable, *args], cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT)
+
+
+def wait_http(url: str, what: str, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(url, timeout=1.0)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    raise TimeoutError(f"{what} did not answer at {url}; see {LOG_DIR}")
+
+
+def loopback_sink_port(settings: Settings) -> int | None:
+    parsed = urlparse(settings.twilio_api_base)
+    if parsed.hostname in {"127.0.0.1", "localhost"} and parsed.port:
+        return parsed.port
+    return None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m gaveurs.devstack", description=__doc__)
+    parser.add_argument("--only", choices=["temporal"], help="run only the Temporal dev server")
+    args = parser.parse_args()
+    settings = get_settings()
+
+    server = ensure_temporal(settings)
+    children: list[subprocess.Popen[bytes]] = []
+    stop = False
+
+    def request_stop(_signum: int, _frame: object) -> None:
+        nonlocal stop
+        stop = True
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    try:
+        if args.only != "temporal":
+            ensure_demo_data(settings)
+            sink_port = loopback_sink_port(settings)
+            if sink_port and not port_is_open(f"127.0.0.1:{sink_port}"):
+                log = str(LOG_DIR / "sms-sent.jsonl")
+                children.append(spawn("twilio-sink", "-m", "gaveurs.notify.twilio_sink", "--port", str(sink_port),
+                                      "--log", log))  # fmt: skip
+            children.append(spawn("workers", "-m", "workers", "all"))
+            children.append(spawn("api", "-m", "uvicorn", "api.main:app",
+                                  "--host", settings.api_host, "--port", str(settings.api_port)))  # fmt: skip
+            wait_http(f"{settings.api_url}/health", "the API")
+        print(flush=True)
+        if args.only != "temporal":
+            say(f"API docs:        {settings.api_url}/docs")
+        say(f"Temporal Web UI: {settings.temporal_ui_url}" if server or args.only else
+            f"Temporal Web UI: {settings.temporal_ui_url} (if your server serves one)")  # fmt: skip
+        say(f"Temporal CLI:    {Path(sys.executable).parent / 'temporal'} workflow list "
+            f"--address {settings.temporal_address}")  # fmt: skip
+        say("Ctrl-C stops everything")
+        while not stop:
+            if server and server.process.poll() is not None:
+                raise RuntimeError(f"Temporal dev server exited; see {server.log_path}")
+            for child in children:
+                if child.poll() is not None:
+                    raise RuntimeError(f"{child.args[2]} exited with {child.returncode}; see {LOG_DIR}")
+            time.sleep(0.5)
+    finally:
+        say("stopping…")
+        for child in reversed(children):
+            if child.poll() is None:
+                child.terminate()
+        for child in reversed(children):
+            try:
+                child.wait(timeout=settings.worker_graceful_shutdown_s + 5)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        if server:
+            server.stop()
+
+
+if __name__ == "__main__":
+    main()
