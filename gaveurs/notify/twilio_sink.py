@@ -1,0 +1,166 @@
+"""A loopback server speaking the part of Twilio's REST API that sending SMS uses (Messages resource).
+
+The real `twilio` client talks to it in dev and tests, so the whole HTTP exchange — basic auth, form-encoded
+create, JSON resources, error codes, paging — is exercised without reaching the paid service.
+
+`python -m gaveurs.notify.twilio_sink --port 8020 [--log sent.jsonl]`
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import secrets
+import threading
+from datetime import UTC, datetime
+from email.utils import format_datetime, parsedate_to_datetime
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+
+from gaveurs.notify.phone import InvalidPhone, normalize_e164
+
+API = "/2010-04-01/Accounts/{account}/Messages"
+
+
+def _error(status: int, code: int, message: str) -> JSONResponse:
+    return JSONResponse(
+        {
+            "code": code,
+            "message": message,
+            "more_info": f"https://www.twilio.com/docs/errors/{code}",
+            "status": status,
+        },
+        status_code=status,
+    )
+
+
+def _as_utc(text: str) -> datetime:
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+class SinkState:
+    def __init__(self, account_sid: str, auth_token: str, log: Path | None) -> None:
+        self.account_sid, self.auth_token, self.log = account_sid, auth_token, log
+        self.messages: list[dict[str, Any]] = []
+        self.lock = threading.Lock()
+        # Accept the next N messages but drop the response: Twilio sent it, the caller never heard back.
+        self.drop_responses = 0
+
+
+def create_sink_app(account_sid: str, auth_token: str, *, log: Path | None = None) -> FastAPI:
+    state = SinkState(account_sid, auth_token, log)
+    app = FastAPI(title="Twilio Messages API (loopback)")
+    app.state.sink = state
+
+    def authorized(request: Request, account: str) -> bool:
+        header = request.headers.get("authorization", "")
+        expected = base64.b64encode(f"{state.account_sid}:{state.auth_token}".encode()).decode()
+        return account == state.account_sid and secrets.compare_digest(header, f"Basic {expected}")
+
+    def resource(message: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in message.items() if not k.startswith("_")}
+
+    @app.get("/")
+    async def root() -> dict[str, str]:
+        return {"service": "twilio-sink", "messages": str(len(state.messages))}
+
+    @app.post(API + ".json")
+    async def create(request: Request, account: str) -> Response:
+        if not authorized(request, account):
+            return _error(401, 20003, "Authenticate")
+        form = await request.form()
+        to, body = str(form.get("To", "")), str(form.get("Body", ""))
+        sender = str(form.get("From", "")) or None
+        if not body:
+            return _error(400, 21602, "Message body is required.")
+        try:
+            normalize_e164(to)
+        except InvalidPhone:
+            return _error(400, 21211, f"The 'To' number {to} is not a valid phone number.")
+        now = datetime.now(UTC)
+        sid = "SM" + secrets.token_hex(16)
+        message: dict[str, Any] = {
+            "sid": sid, "account_sid": account, "to": to, "from": sender,
+            "messaging_service_sid": str(form.get("MessagingServiceSid", "")) or None, "body": body,
+            "status": "queued", "num_segments": str(1 + len(body) // 153), "num_media": "0", "direction": "outbound-api",
+            "api_version": "2010-04-01", "price": None, "price_unit": "EUR", "error_code": None, "error_message": None,
+            "date_created": format_datetime(now), "date_updated": format_datetime(now), "date_sent": format_datetime(now),
+            "uri": f"/2010-04-01/Accounts/{account}/Messages/{sid}.json", "subresource_uris": {},
+        }  # fmt: skip
+        with state.lock:
+            state.messages.append(message)
+            drop = state.drop_responses > 0
+            state.drop_responses -= 1 if drop else 0
+        if state.log:
+            with state.log.open("a", encoding="utf-8") as log:
+                log.write(json.dumps(message, ensure_ascii=False) + "\n")
+        if drop:
+            return Response(status_code=503, content=b"upstream dropped the response")
+        return JSONResponse(message, status_code=201)
+
+    @app.get(API + ".json")
+    async def list_messages(request: Request, account: str) -> Response:
+        if not authorized(request, account):
+            return _error(401, 20003, "Authenticate")
+        query = request.query_params
+        found = [m for m in state.messages if m["account_sid"] == account]
+        if "To" in query:
+            found = [m for m in found if m["to"] == query["To"]]
+        if "From" in query:
+            found = [m for m in found if m["from"] == query["From"]]
+        if "DateSent>" in query:
+            after = _as_utc(query["DateSent>"])
+            found = [m for m in found if parsedate_to_datetime(m["date_sent"]) >= after]
+        if "DateSent<" in query:
+            before = _as_utc(query["DateSent<"])
+            found = [m for m in found if parsedate_to_datetime(m["date_sent"]) <= before]
+        page_size = int(query.get("PageSize", 50))
+        uri = request.url.path
+        return JSONResponse({
+            "messages": [resource(m) for m in reversed(found)][:page_size], "page": 0, "page_size": page_size,
+            "start": 0, "end": max(0, min(len(found), page_size) - 1), "uri": uri, "first_page_uri": uri,
+            "next_page_uri": None, "previous_page_uri": None,
+        })  # fmt: skip
+
+    @app.get(API + "/{sid}.json")
+    async def fetch(request: Request, account: str, sid: str) -> Response:
+        if not authorized(request, account):
+            return _error(401, 20003, "Authenticate")
+        message = next((m for m in state.messages if m["sid"] == sid), None)
+        if message is None:
+            return _error(404, 20404, f"The requested resource {request.url.path} was not found")
+        return JSONResponse(resource(message))
+
+    @app.post("/_sink/drop-responses")
+    async def drop_responses(count: int = 1) -> dict[str, int]:
+        """Test hook: the next `count` accepted messages get a 503 instead of their resource."""
+        state.drop_responses = count
+        return {"drop_responses": count}
+
+    return app
+
+
+def main() -> None:
+    import uvicorn
+
+    from gaveurs.settings import get_settings
+
+    parser = argparse.ArgumentParser(prog="python -m gaveurs.notify.twilio_sink", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8020)
+    parser.add_argument("--log", type=Path, help="append every accepted message to this JSON-lines file")
+    args = parser.parse_args()
+    settings = get_settings()
+    app = create_sink_app(
+        settings.twilio_account_sid, settings.twilio_auth_token.get_secret_value(), log=args.log
+    )
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+
+
+if __name__ == "__main__":
+    main()
