@@ -9,18 +9,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
 from urllib.parse import urlparse
 
-import httpx
-
 from gaveurs.db.migrate import upgrade
 from gaveurs.db.session import make_engine
-from gaveurs.settings import PROJECT_ROOT, VAR_DIR, Settings, get_settings
+from gaveurs.processes import ProcessGroup, wait_http
+from gaveurs.settings import VAR_DIR, Settings, get_settings
 from gaveurs.temporal_client import connect, register_search_attributes
 from gaveurs.temporal_server import DevServer, port_is_open, start_dev_server, wait_until_serving
 
@@ -77,24 +76,6 @@ def ensure_demo_data(settings: Settings) -> None:
         engine.dispose()
 
 
-def spawn(name: str, *args: str) -> subprocess.Popen[bytes]:
-    LOG_DIR.mkdir(parents=True, exist_ok=True)
-    log = (LOG_DIR / f"{name}.log").open("ab")
-    say(f"starting {name} (log: {LOG_DIR / f'{name}.log'})")
-    return subprocess.Popen([sys.executable, *args], cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT)
-
-
-def wait_http(url: str, what: str, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(url, timeout=1.0)
-            return
-        except httpx.HTTPError:
-            time.sleep(0.3)
-    raise TimeoutError(f"{what} did not answer at {url}; see {LOG_DIR}")
-
-
 def loopback_sink_port(settings: Settings) -> int | None:
     parsed = urlparse(settings.twilio_api_base)
     if parsed.hostname in {"127.0.0.1", "localhost"} and parsed.port:
@@ -102,14 +83,27 @@ def loopback_sink_port(settings: Settings) -> int | None:
     return None
 
 
+def start_services(settings: Settings, group: ProcessGroup) -> None:
+    sink_port = loopback_sink_port(settings)
+    if sink_port and not port_is_open(f"127.0.0.1:{sink_port}"):
+        sent_log = str(LOG_DIR / "sms-sent.jsonl")
+        group.spawn(
+            "twilio-sink", "-m", "gaveurs.notify.twilio_sink", "--port", str(sink_port), "--log", sent_log
+        )
+    group.spawn("workers", "-m", "workers", "all")
+    api = group.spawn(
+        "api", "-m", "uvicorn", "api.main:app", "--host", settings.api_host, "--port", str(settings.api_port)
+    )
+    for name in group.processes:
+        say(f"{name}: log in {group.log_path(name)}")
+    wait_http(f"{settings.api_url}/health", "the API", api)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m gaveurs.devstack", description=__doc__)
     parser.add_argument("--only", choices=["temporal"], help="run only the Temporal dev server")
     args = parser.parse_args()
     settings = get_settings()
-
-    server = ensure_temporal(settings)
-    children: list[subprocess.Popen[bytes]] = []
     stop = False
 
     def request_stop(_signum: int, _frame: object) -> None:
@@ -118,43 +112,26 @@ def main() -> None:
 
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
+    server = ensure_temporal(settings)
+    group = ProcessGroup(log_dir=LOG_DIR, env=dict(os.environ))
     try:
         if args.only != "temporal":
             ensure_demo_data(settings)
-            sink_port = loopback_sink_port(settings)
-            if sink_port and not port_is_open(f"127.0.0.1:{sink_port}"):
-                log = str(LOG_DIR / "sms-sent.jsonl")
-                children.append(spawn("twilio-sink", "-m", "gaveurs.notify.twilio_sink", "--port", str(sink_port),
-                                      "--log", log))  # fmt: skip
-            children.append(spawn("workers", "-m", "workers", "all"))
-            children.append(spawn("api", "-m", "uvicorn", "api.main:app",
-                                  "--host", settings.api_host, "--port", str(settings.api_port)))  # fmt: skip
-            wait_http(f"{settings.api_url}/health", "the API")
-        print(flush=True)
-        if args.only != "temporal":
+            start_services(settings, group)
             say(f"API docs:        {settings.api_url}/docs")
-        say(f"Temporal Web UI: {settings.temporal_ui_url}" if server or args.only else
-            f"Temporal Web UI: {settings.temporal_ui_url} (if your server serves one)")  # fmt: skip
-        say(f"Temporal CLI:    {Path(sys.executable).parent / 'temporal'} workflow list "
-            f"--address {settings.temporal_address}")  # fmt: skip
+        say(f"Temporal Web UI: {settings.temporal_ui_url}")
+        cli = Path(sys.executable).parent / "temporal"
+        say(f"Temporal CLI:    {cli} workflow list --address {settings.temporal_address}")
         say("Ctrl-C stops everything")
         while not stop:
             if server and server.process.poll() is not None:
                 raise RuntimeError(f"Temporal dev server exited; see {server.log_path}")
-            for child in children:
-                if child.poll() is not None:
-                    raise RuntimeError(f"{child.args[2]} exited with {child.returncode}; see {LOG_DIR}")
+            if (exited := group.first_exited()) is not None:
+                raise RuntimeError(f"{exited} exited; see {group.log_path(exited)}")
             time.sleep(0.5)
     finally:
         say("stopping…")
-        for child in reversed(children):
-            if child.poll() is None:
-                child.terminate()
-        for child in reversed(children):
-            try:
-                child.wait(timeout=settings.worker_graceful_shutdown_s + 5)
-            except subprocess.TimeoutExpired:
-                child.kill()
+        group.stop(timeout=settings.worker_graceful_shutdown_s + 5)
         if server:
             server.stop()
 

@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -20,6 +20,7 @@ import pytest
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
+from gaveurs.processes import ProcessGroup, wait_http
 from gaveurs.queues import TaskQueue
 from gaveurs.temporal_client import register_search_attributes
 from gaveurs.temporal_server import DevServer, free_port, start_dev_server, wait_until_serving
@@ -32,45 +33,24 @@ ISOLATED_NAMESPACE = "isolated"
 @dataclass
 class Stack:
     root: Path
-    env: dict[str, str]
+    group: ProcessGroup
     temporal_address: str
     api_url: str
     sink_url: str
     database_url: str
-    processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+    @property
+    def env(self) -> dict[str, str]:
+        return self.group.env
 
     def spawn(self, *args: str, name: str, namespace: str | None = None) -> subprocess.Popen[bytes]:
-        env = dict(self.env)
-        if namespace:
-            env["TEMPORAL_NAMESPACE"] = namespace
-        log = (self.root / f"{name}.log").open("ab")
-        process = subprocess.Popen(
-            [sys.executable, *args], cwd=PROJECT, env=env, stdout=log, stderr=subprocess.STDOUT
-        )
-        self.processes.append(process)
-        return process
-
-    def log(self, name: str) -> str:
-        path = self.root / f"{name}.log"
-        return path.read_text(errors="replace")[-4000:] if path.exists() else "(no log)"
+        overrides = {"TEMPORAL_NAMESPACE": namespace} if namespace else {}
+        return self.group.spawn(name, *args, **overrides)
 
     async def client(self, namespace: str = "default") -> Client:
         return await Client.connect(
             self.temporal_address, namespace=namespace, data_converter=pydantic_data_converter
         )
-
-
-def _wait_http(url: str, process: subprocess.Popen[bytes], what: str, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{what} exited with {process.returncode} before serving")
-        try:
-            httpx.get(url, timeout=1.0)
-            return
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    raise TimeoutError(f"{what} did not answer at {url} within {timeout:.0f}s")
 
 
 async def wait_for_pollers(client: Client, queues: list[TaskQueue], timeout: float = 60.0) -> None:
@@ -134,7 +114,7 @@ def stack(temporal_server: DevServer, tmp_path_factory: pytest.TempPathFactory) 
     env.pop("API_TOKEN", None)
     stack = Stack(
         root=root,
-        env=env,
+        group=ProcessGroup(log_dir=root, env=env),
         temporal_address=temporal_server.address,
         api_url=f"http://127.0.0.1:{api_port}",
         sink_url=f"http://127.0.0.1:{sink_port}",
@@ -148,8 +128,8 @@ def stack(temporal_server: DevServer, tmp_path_factory: pytest.TempPathFactory) 
         sink = stack.spawn("-m", "gaveurs.notify.twilio_sink", "--port", str(sink_port), name="twilio-sink")
         stack.spawn("-m", "workers", "all", name="workers")
         api = stack.spawn("-m", "uvicorn", "api.main:app", "--port", str(api_port), name="api")
-        _wait_http(f"{stack.sink_url}/", sink, "Twilio sink")
-        _wait_http(f"{stack.api_url}/health", api, "API")
+        wait_http(f"{stack.sink_url}/", "Twilio sink", sink)
+        wait_http(f"{stack.api_url}/health", "API", api)
 
         async def workers_ready() -> None:
             await wait_for_pollers(await stack.client(), list(TaskQueue))
@@ -157,17 +137,10 @@ def stack(temporal_server: DevServer, tmp_path_factory: pytest.TempPathFactory) 
         try:
             asyncio.run(workers_ready())
         except TimeoutError as error:
-            raise RuntimeError(f"{error}\n--- workers log ---\n{stack.log('workers')}") from error
+            raise RuntimeError(f"{error}\n--- workers log ---\n{stack.group.log_tail('workers')}") from error
         yield stack
     finally:
-        for process in stack.processes:
-            if process.poll() is None:
-                process.terminate()
-        for process in stack.processes:
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stack.group.stop()
 
 
 @pytest.fixture
