@@ -38,8 +38,12 @@ class TaskSpec:
 CATALOGUE: dict[TaskName, TaskSpec] = {
     spec.name: spec
     for spec in (
-        TaskSpec(TaskName.TRAIN_PYSR, TaskQueue.ML_HEAVY, TrainSymbolicRegressionInput, "PySR training started"),
-        TaskSpec(TaskName.DETECT_ANOMALIES, TaskQueue.ML_LIGHT, DetectAnomaliesInput, "Anomaly detection started"),
+        TaskSpec(
+            TaskName.TRAIN_PYSR, TaskQueue.ML_HEAVY, TrainSymbolicRegressionInput, "PySR training started"
+        ),
+        TaskSpec(
+            TaskName.DETECT_ANOMALIES, TaskQueue.ML_LIGHT, DetectAnomaliesInput, "Anomaly detection started"
+        ),
         TaskSpec(TaskName.LOT_PDF_REPORT, TaskQueue.EXPORTS, LotPdfReportInput, "PDF generation started"),
         TaskSpec(TaskName.SMS_ALERT, TaskQueue.NOTIFICATIONS, SmsAlertInput, "SMS sending started"),
         TaskSpec(TaskName.HEALTH_CHECK, TaskQueue.DEFAULT, HealthCheckInput, "Health check started"),

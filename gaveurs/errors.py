@@ -42,5 +42,6 @@ class EngineUnavailable(_NonRetryable):
 
 
 NON_RETRYABLE_TYPES: list[str] = [
-    c.__name__ for c in (LotNotFound, SiteNotFound, InsufficientData, InvalidPhoneNumber, SmsRejected, EngineUnavailable)
+    c.__name__
+    for c in (LotNotFound, SiteNotFound, InsufficientData, InvalidPhoneNumber, SmsRejected, EngineUnavailable)
 ]

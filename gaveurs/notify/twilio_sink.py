@@ -18,6 +18,7 @@ from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
+import phonenumbers
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
@@ -82,6 +83,8 @@ def create_sink_app(account_sid: str, auth_token: str, *, log: Path | None = Non
             normalize_e164(to)
         except InvalidPhone:
             return _error(400, 21211, f"The 'To' number {to} is not a valid phone number.")
+        if phonenumbers.number_type(phonenumbers.parse(to)) == phonenumbers.PhoneNumberType.FIXED_LINE:
+            return _error(400, 21614, f"'To' number {to} is not a valid mobile number")
         now = datetime.now(UTC)
         sid = "SM" + secrets.token_hex(16)
         message: dict[str, Any] = {

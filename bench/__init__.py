@@ -1,0 +1,1 @@
+"""Speed figures: `make bench` prints them. Targets live here, not in timed tests."""
