@@ -93,7 +93,7 @@ async def task_state(client: Client, task_id: str, *, with_result: bool = True) 
         body["status"] = _CLOSED[description.status]
         body["completed_at"] = _iso(description.close_time)
         if body["status"] == "SUCCESS":
-            body["progress"] = 100
+            body["progress"], body["stage"] = 100, "terminé"
             if with_result:
                 body["result"] = await handle.result(rpc_timeout=RESULT_TIMEOUT)
         elif with_result:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 
@@ -55,8 +56,6 @@ def test_unknown_lot_fails_at_once_without_retries(api: httpx.Client, stack: Sta
         history = await client.get_workflow_handle(task_id).fetch_history()
         return sum(1 for e in history.events if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED)
 
-    import asyncio
-
     assert asyncio.run(attempts()) == 1
 
 
@@ -101,8 +100,6 @@ def test_cancel_really_stops_the_running_fit(api: httpx.Client, stack: Stack) ->
         client = await stack.client()
         history = await client.get_workflow_handle(task_id).fetch_history()
         return any(e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_CANCELED for e in history.events)
-
-    import asyncio
 
     # WAIT_CANCELLATION_COMPLETED: the workflow closed only after the activity confirmed it stopped.
     assert asyncio.run(activity_cancel_confirmed())
