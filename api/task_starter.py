@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from pydantic import BaseModel
 from temporalio.client import Client
@@ -46,3 +47,14 @@ async def start_task(
     except WorkflowAlreadyStartedError as running:
         return StartedTask(task_id=workflow_id, run_id=running.run_id or "", already_running=True)
     return StartedTask(task_id=workflow_id, run_id=handle.result_run_id or "", already_running=False)
+
+
+def submitted(name: TaskName, started: StartedTask, **echo: Any) -> dict[str, Any]:
+    """The seed's answer to a start: `{"status": "submitted", "task_id": …, <echoed inputs>, "message": …}`."""
+    return {
+        "status": "submitted",
+        "task_id": started.task_id,
+        **echo,
+        "message": CATALOGUE[name].started_message,
+        "already_running": started.already_running,
+    }

@@ -7,11 +7,11 @@ from datetime import timedelta
 from temporalio import workflow
 from temporalio.workflow import ActivityCancellationType
 
+from workflows._history import record_history
 from workflows._progress import ProgressTracking
 
 with workflow.unsafe.imports_passed_through():
     from activities.ml_heavy.symbolic_regression import fit_symbolic_regression, load_training_set
-    from activities.shared.ml_history import MlResultRecord, record_ml_result
     from gaveurs.contracts.ml import (
         SymbolicFitRequest,
         SymbolicRegressionResult,
@@ -67,27 +67,19 @@ class TrainPysrWorkflow(ProgressTracking):
             prediction_for_lot=fit.prediction_for_lot,
             trained_at=trained_at,
         )
-        info = workflow.info()
-        await workflow.execute_activity(
-            record_ml_result,
-            MlResultRecord(
-                task_name="train_pysr_async",
-                workflow_id=info.workflow_id,
-                run_id=info.run_id,
-                lot_id=params.lot_id,
-                site_code=training_set.site_code,
-                engine=fit.engine,
-                summary=fit.formula,
-                metrics={
-                    "r2_score": fit.r2_score,
-                    "r2_holdout": fit.r2_holdout,
-                    "complexity": fit.complexity,
-                },
-                payload=result.model_dump(mode="json"),
-                created_at=trained_at,
-            ),
-            start_to_close_timeout=timedelta(seconds=30),
-            retry_policy=DB_READ,
+        await record_history(
+            "train_pysr_async",
+            lot_id=params.lot_id,
+            site_code=training_set.site_code,
+            engine=fit.engine,
+            summary=fit.formula,
+            metrics={
+                "r2_score": fit.r2_score,
+                "r2_holdout": fit.r2_holdout,
+                "complexity": fit.complexity,
+            },
+            payload=result.model_dump(mode="json"),
+            created_at=trained_at,
         )
         self.finish()
         return result

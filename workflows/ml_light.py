@@ -6,13 +6,13 @@ from datetime import timedelta
 
 from temporalio import workflow
 
+from workflows._history import record_history
 from workflows._progress import ProgressTracking
 
 with workflow.unsafe.imports_passed_through():
     from activities.ml_light.anomalies import score_lot_anomalies
-    from activities.shared.ml_history import MlResultRecord, record_ml_result
     from gaveurs.contracts.ml import AnomalyDetectionResult, DetectAnomaliesInput
-    from workflows._policies import DB_READ, retry_policy
+    from workflows._policies import retry_policy
 
 
 @workflow.defn(name="detect_anomalies_async")
@@ -40,23 +40,15 @@ class DetectAnomaliesWorkflow(ProgressTracking):
         )
 
         self.stage("enregistrement de l'historique", 85, 99)
-        info = workflow.info()
-        await workflow.execute_activity(
-            record_ml_result,
-            MlResultRecord(
-                task_name="detect_anomalies_async",
-                workflow_id=info.workflow_id,
-                run_id=info.run_id,
-                lot_id=None,
-                site_code=params.site_code,
-                engine="sklearn.IsolationForest",
-                summary=f"{len(scored.anomalies)} lots anormaux sur {scored.n_lots}",
-                metrics={"n_lots": scored.n_lots, "n_anomalies": len(scored.anomalies)},
-                payload=result.model_dump(mode="json"),
-                created_at=detected_at,
-            ),
-            start_to_close_timeout=timedelta(seconds=30),
-            retry_policy=DB_READ,
+        await record_history(
+            "detect_anomalies_async",
+            lot_id=None,
+            site_code=params.site_code,
+            engine="sklearn.IsolationForest",
+            summary=f"{len(scored.anomalies)} lots anormaux sur {scored.n_lots}",
+            metrics={"n_lots": scored.n_lots, "n_anomalies": len(scored.anomalies)},
+            payload=result.model_dump(mode="json"),
+            created_at=detected_at,
         )
         self.finish()
         return result

@@ -7,8 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from api.deps import TemporalClientDep
-from api.task_starter import start_task
-from gaveurs.catalogue import CATALOGUE, TaskName
+from api.task_starter import start_task, submitted
+from gaveurs.catalogue import TaskName
 from gaveurs.contracts.exports import LotPdfReportInput, ReportType
 
 router = APIRouter()
@@ -22,11 +22,4 @@ async def lot_pdf_report(
 ) -> dict[str, Any]:
     params = LotPdfReportInput(lot_id=lot_id, report_type=report_type)
     started = await start_task(client, TaskName.LOT_PDF_REPORT, params, lot_id=lot_id)
-    return {
-        "status": "submitted",
-        "task_id": started.task_id,
-        "lot_id": lot_id,
-        "report_type": report_type,
-        "message": CATALOGUE[TaskName.LOT_PDF_REPORT].started_message,
-        "already_running": started.already_running,
-    }
+    return submitted(TaskName.LOT_PDF_REPORT, started, lot_id=lot_id, report_type=report_type)

@@ -7,8 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from api.deps import TemporalClientDep
-from api.task_starter import start_task
-from gaveurs.catalogue import CATALOGUE, TaskName
+from api.task_starter import start_task, submitted
+from gaveurs.catalogue import TaskName
 from gaveurs.contracts.ml import DetectAnomaliesInput, TrainSymbolicRegressionInput
 
 router = APIRouter()
@@ -29,13 +29,7 @@ async def train_pysr(
         lot_id=lot_id, site_codes=site_codes, genetique=genetique, restarts=restarts, generations=generations
     )
     started = await start_task(client, TaskName.TRAIN_PYSR, params, lot_id=lot_id)
-    return {
-        "status": "submitted",
-        "task_id": started.task_id,
-        "lot_id": lot_id,
-        "message": CATALOGUE[TaskName.TRAIN_PYSR].started_message,
-        "already_running": started.already_running,
-    }
+    return submitted(TaskName.TRAIN_PYSR, started, lot_id=lot_id)
 
 
 @router.post("/ml/anomalies/detect")
@@ -46,10 +40,4 @@ async def detect_anomalies(
 ) -> dict[str, Any]:
     params = DetectAnomaliesInput(site_code=site_code, contamination=contamination)
     started = await start_task(client, TaskName.DETECT_ANOMALIES, params, site_code=site_code)
-    return {
-        "status": "submitted",
-        "task_id": started.task_id,
-        "site_code": site_code,
-        "message": CATALOGUE[TaskName.DETECT_ANOMALIES].started_message,
-        "already_running": started.already_running,
-    }
+    return submitted(TaskName.DETECT_ANOMALIES, started, site_code=site_code)

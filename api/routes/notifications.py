@@ -7,8 +7,8 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, status
 
 from api.deps import TemporalClientDep
-from api.task_starter import start_task
-from gaveurs.catalogue import CATALOGUE, TaskName
+from api.task_starter import start_task, submitted
+from gaveurs.catalogue import TaskName
 from gaveurs.contracts.notifications import SmsAlertInput
 from gaveurs.notify.phone import InvalidPhone, normalize_e164
 
@@ -23,9 +23,4 @@ async def sms_alert(client: TemporalClientDep, alert: SmsAlertInput) -> dict[str
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(error)) from error
     params = alert.model_copy(update={"phone": phone})
     started = await start_task(client, TaskName.SMS_ALERT, params)
-    return {
-        "status": "submitted",
-        "task_id": started.task_id,
-        "phone": phone,
-        "message": CATALOGUE[TaskName.SMS_ALERT].started_message,
-    }
+    return submitted(TaskName.SMS_ALERT, started, phone=phone)

@@ -7,8 +7,8 @@ from typing import Any
 from fastapi import APIRouter
 
 from api.deps import TemporalClientDep
-from api.task_starter import start_task
-from gaveurs.catalogue import CATALOGUE, TaskName
+from api.task_starter import start_task, submitted
+from gaveurs.catalogue import TaskName
 from gaveurs.contracts.system import HealthCheckInput
 
 router = APIRouter()
@@ -17,8 +17,4 @@ router = APIRouter()
 @router.post("/system/health-check")
 async def health_check(client: TemporalClientDep) -> dict[str, Any]:
     started = await start_task(client, TaskName.HEALTH_CHECK, HealthCheckInput())
-    return {
-        "status": "submitted",
-        "task_id": started.task_id,
-        "message": CATALOGUE[TaskName.HEALTH_CHECK].started_message,
-    }
+    return submitted(TaskName.HEALTH_CHECK, started)
