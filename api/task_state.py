@@ -17,7 +17,8 @@ from temporalio.client import (
     WorkflowFailureError,
     WorkflowHandle,
 )
-from temporalio.exceptions import ApplicationError, FailureError, TimeoutError
+from temporalio.exceptions import ApplicationError, FailureError
+from temporalio.exceptions import TimeoutError as TemporalTimeout
 from temporalio.service import RPCError, RPCStatusCode
 
 from gaveurs.contracts.progress import Progress
@@ -53,7 +54,7 @@ def describe_failure(error: BaseException) -> str:
         cause = cause.cause if isinstance(cause, FailureError) else cause.__cause__
     if isinstance(innermost, ApplicationError):
         return f"{innermost.type or 'ApplicationError'}: {innermost.message}"
-    if isinstance(innermost, TimeoutError):
+    if isinstance(innermost, TemporalTimeout):
         return f"Timeout: {innermost.message} ({innermost.type.name if innermost.type else 'unknown'})"
     if isinstance(innermost, FailureError):
         return f"{type(innermost).__name__}: {innermost.message}"

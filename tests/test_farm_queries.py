@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -74,7 +75,7 @@ def test_report_data_of_the_seed_lot(farm_engine: Engine) -> None:
     assert sum(report.sqal_grades.values()) > 0 and report.itm is not None
 
 
-def test_sqlite_and_postgres_agree(small_farm: FarmData, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_sqlite_and_postgres_agree(small_farm: FarmData, tmp_path: Path) -> None:
     from gaveurs.db.migrate import upgrade
     from gaveurs.db.session import make_engine
     from gaveurs.farm.loader import load_farm
