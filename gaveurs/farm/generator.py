@@ -1,99 +1,110 @@
 """Deterministic synthetic farm: sites, gaveurs, lots and their feeding curves, slaughterhouses.
 
 Everything derives from one seed and a fixed "today" (truths.TODAY), so demo, tests and benchmarks see the
-same farm. Quality samples and consumer feedback are in quality.py.
+same farm. SQAL samples and consumer feedback are drawn in quality.py, the columnar Table in tables.py.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+import unicodedata
+from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
 from gaveurs.farm.quality import feedback_table, sensor_table
 from gaveurs.farm.tables import Table
-from gaveurs.farm.truths import FIRST_DAY, FIRST_LOT_ID, TODAY, PlantedTruths
+from gaveurs.farm.truths import FIRST_DAY, FIRST_LOT_ID, PROTECTED_LOT_ID, TODAY, FeedingCurve, PlantedTruths
 
 Size = Literal["demo", "small"]
+Array = np.ndarray[Any, Any]
 
 SITES = (
     ("LL", "Lanne-Lasseube", "Pyrénées-Atlantiques"),
-    ("LS", "Lassay-sur-Croisne", "Loir-et-Cher"),
+    ("LS", "Lalandusse", "Lot-et-Garonne"),
     ("MT", "Montfort-en-Chalosse", "Landes"),
 )
 PRENOMS = ("Jean", "Marie", "Pierre", "Anne", "Michel", "Sophie", "Alain", "Claire", "Bernard", "Isabelle",
            "Philippe", "Nathalie", "Daniel", "Sylvie", "Laurent", "Céline", "Patrick", "Julie", "Éric", "Hélène")  # fmt: skip
 NOMS = ("Lafitte", "Dubos", "Larrieu", "Castaing", "Labat", "Darrigade", "Pédebas", "Lamarque", "Duprat",
         "Bordes", "Lacoste", "Barrère", "Cazenave", "Dufau", "Laborde", "Lalanne", "Sarraute", "Tauzin")  # fmt: skip
-ABATTOIRS = (("Abattoir de Chalosse", 5000), ("Abattoir du Béarn", 3500), ("Abattoir de Sologne", 2500),
+ABATTOIRS = (("Abattoir de Chalosse", 5000), ("Abattoir du Béarn", 3500), ("Abattoir de l'Agenais", 2500),
              ("Abattoir des Landes", 6000))  # fmt: skip
+STARTS_AT = np.datetime64(FIRST_DAY, "D")
+NOW = np.datetime64(TODAY, "D")
+RECENT_DAYS = 7  # a lot whose feeding ended less than this ago waits for the slaughterhouse ("termine")
 
 
 @dataclass(frozen=True)
 class SizeSpec:
     lots: int
     gaveurs_per_site: int
-    sensor_samples_per_lot: int
-    feedback_per_lot: float
+    sqal_sampled_share: float  # share of the surviving ducks the SQAL line measures
 
 
 SIZES: dict[str, SizeSpec] = {
-    "demo": SizeSpec(lots=2000, gaveurs_per_site=20, sensor_samples_per_lot=270, feedback_per_lot=5.0),
-    "small": SizeSpec(lots=400, gaveurs_per_site=6, sensor_samples_per_lot=40, feedback_per_lot=3.0),
+    "demo": SizeSpec(lots=2000, gaveurs_per_site=20, sqal_sampled_share=0.27),
+    "small": SizeSpec(lots=400, gaveurs_per_site=6, sqal_sampled_share=0.04),
 }
-ANOMALY_SHARE = 0.02
-PROTECTED_LOT_ID = 3472  # the seed's example lot stays an ordinary, slaughtered lot
 
 
 @dataclass(frozen=True)
 class FarmData:
     truths: PlantedTruths
     tables: tuple[Table, ...]  # in foreign-key order
+    # Per-lot feeding-curve exponent (index = lot id − FIRST_LOT_ID): the hidden input of the feedback rule.
+    curve_shapes: Array = field(compare=False, repr=False)
 
     def table(self, name: str) -> Table:
         return next(t for t in self.tables if t.name == name)
 
+    def curve_shape(self, lot_id: int) -> float:
+        return float(self.curve_shapes[lot_id - self.truths.first_lot_id])
+
 
 @dataclass(frozen=True)
 class Lots:
-    """Per-lot arrays, index i ↔ lot id FIRST_LOT_ID + i."""
+    """Per-lot arrays, index i ↔ lot id FIRST_LOT_ID + i (ids ascend with the start day)."""
 
-    ids: np.ndarray
-    site: np.ndarray
-    start: np.ndarray  # datetime64[D]
-    duration: np.ndarray
-    shape: np.ndarray  # feeding-curve exponent: 1 = linear
-    liver: np.ndarray  # NaN while still being fed
-    status: np.ndarray
-    slaughter: np.ndarray  # datetime64[D], NaT unless slaughtered
-
-
-def _start_days(rng: np.random.Generator, truths: PlantedTruths, n: int) -> np.ndarray:
-    days = np.arange(np.datetime64(FIRST_DAY), np.datetime64(TODAY))
-    rates = np.array([truths.seasonality.rate(d) for d in days.astype(date)])
-    picked = rng.choice(len(days), size=n, p=rates / rates.sum())
-    return np.sort(days[picked])
+    ids: Array
+    site: Array
+    start: Array  # datetime64[D]
+    duration: Array
+    shape: Array  # feeding-curve exponent: 1 = straight ramp
+    placed: Array
+    dead: Array
+    liver: Array  # NaN while still being fed
+    status: Array
+    slaughter: Array  # datetime64[D], NaT unless slaughtered
 
 
-def _site_tables(rng: np.random.Generator, spec: SizeSpec) -> tuple[Table, Table, np.ndarray]:
+def _ascii(text: str) -> str:
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+
+
+def _site_tables(rng: np.random.Generator, spec: SizeSpec) -> tuple[Table, Table]:
     sites = Table("sites", ("code", "nom", "region"), tuple(list(col) for col in zip(*SITES, strict=True)))
     n = spec.gaveurs_per_site * len(SITES)
     site_of = np.repeat([code for code, _, _ in SITES], spec.gaveurs_per_site)
     prenoms = rng.choice(PRENOMS, n)
     noms = rng.choice(NOMS, n)
-    phones = [f"+336{number:08d}" for number in rng.integers(10_000_000, 99_999_999, n)]
+    # French mobiles: 06 xx or 07 3x–7x (07 0x–2x are not allocated); unique subscriber numbers.
+    subscribers = rng.choice(40_000_000, n, replace=False)
+    phones = [
+        f"+336{s:08d}" if s < 20_000_000 else f"+337{3 + (s - 20_000_000) // 4_000_000}{s % 4_000_000:07d}"
+        for s in subscribers.tolist()
+    ]
     emails = [
-        f"{p.lower()}.{m.lower()}{i}@example.fr".replace("é", "e").replace("è", "e").replace("É", "e")
-        for i, (p, m) in enumerate(zip(prenoms, noms, strict=True))
+        f"{_ascii(p)}.{_ascii(m)}{i}@example.fr".replace(" ", "")
+        for i, (p, m) in enumerate(zip(prenoms.tolist(), noms.tolist(), strict=True), start=1)
     ]
     gaveurs = Table(
         "gaveurs",
         ("id", "site_code", "nom", "prenom", "telephone", "email"),
         (list(range(1, n + 1)), site_of.tolist(), noms.tolist(), prenoms.tolist(), phones, emails),
     )
-    return sites, gaveurs, site_of
+    return sites, gaveurs
 
 
 def _abattoir_tables(rng: np.random.Generator) -> tuple[Table, Table]:
@@ -104,6 +115,8 @@ def _abattoir_tables(rng: np.random.Generator) -> tuple[Table, Table]:
     )
     pairs = [(a, s) for a in range(1, len(ABATTOIRS) + 1) for s, _, _ in SITES]
     distance = rng.uniform(15, 320, len(pairs)).round(1)
+    # Transport dominates the cost per duck beyond a fixed handling fee.
+    cost = 0.35 + distance * 0.004 + rng.normal(0, 0.03, len(pairs))
     routes = Table(
         "abattoir_routes",
         ("id", "abattoir_id", "site_code", "distance_km", "cout_par_canard_eur"),
@@ -112,29 +125,41 @@ def _abattoir_tables(rng: np.random.Generator) -> tuple[Table, Table]:
             [a for a, _ in pairs],
             [s for _, s in pairs],
             distance.tolist(),
-            (0.35 + distance * 0.004).round(3).tolist(),
+            cost.round(3).tolist(),
         ),
     )
     return abattoirs, routes
 
 
+def _start_days(rng: np.random.Generator, truths: PlantedTruths, n: int) -> tuple[Array, float]:
+    """n start days drawn with the seasonal weights; also the level that makes them expected counts."""
+    days = np.arange(STARTS_AT, NOW)
+    weights = np.array([truths.seasonality.shape(d) for d in days.astype(date).tolist()])
+    picked = rng.choice(len(days), size=n, p=weights / weights.sum())
+    return np.sort(days[picked]), n / float(weights.sum())
+
+
 def _feeding(
-    rng: np.random.Generator, n: int, duration: np.ndarray, shape: np.ndarray
-) -> dict[str, np.ndarray]:
-    """One row per lot × day × meal; doses rise along a per-lot curve dose(t) = a + (b - a)·t^shape."""
+    rng: np.random.Generator, curve: FeedingCurve, duration: Array, shape: Array
+) -> dict[str, Array]:
+    """One row per lot × day × meal along the lot's curve; later filtered to the rows before today."""
+    n = len(duration)
     lot_index = np.repeat(np.arange(n), duration * 2)
-    offsets = np.concatenate([np.arange(d * 2) for d in duration])
+    offsets = np.arange(len(lot_index)) - np.repeat(np.cumsum(duration * 2) - duration * 2, duration * 2)
     day = offsets // 2 + 1
     evening = offsets % 2 == 1
     t = (day - 1) / (duration[lot_index] - 1)
-    first = rng.normal(210, 15, n)
-    last = rng.uniform(360, 520, n)
-    curve = first[lot_index] + (last - first)[lot_index] * t ** shape[lot_index]
-    dose = curve * np.where(evening, 0.96, 1.0) + rng.normal(0, 5, len(lot_index))
-    initial = rng.normal(4500, 250, n).clip(3800, 5300)
-    weight = initial[lot_index] * (1 + 0.38 * t) + rng.normal(0, 25, len(lot_index))
-    temperature = rng.normal(21, 2.5, n)[lot_index] + rng.normal(0, 0.8, len(lot_index))
-    humidity = rng.uniform(55, 80, n)[lot_index] + rng.normal(0, 2, len(lot_index))
+    first = rng.normal(curve.first_dose_mean_g, curve.first_dose_sigma_g, n)
+    last = rng.uniform(*curve.last_dose_g, n)
+    ramp = first[lot_index] + (last - first)[lot_index] * t ** shape[lot_index]
+    rows = len(lot_index)
+    dose = ramp * np.where(evening, curve.evening_factor, 1.0) + rng.normal(0, curve.row_noise_sigma_g, rows)
+    initial = rng.normal(curve.initial_weight_mean_g, curve.initial_weight_sigma_g, n).clip(3800, 5300)
+    weight = initial[lot_index] * (1 + 0.38 * t) + rng.normal(0, 25, rows)
+    barn = rng.normal(curve.temperature_mean_c, curve.temperature_lot_sigma_c, n)
+    temperature = barn[lot_index] + rng.normal(0, curve.temperature_row_sigma_c, rows)
+    low, high = curve.humidity_pct
+    humidity = (rng.uniform(low + 3, high - 3, n)[lot_index] + rng.normal(0, 2, rows)).clip(low, high)
     return {
         "lot_index": lot_index, "day": day, "evening": evening, "dose": dose.round(1),
         "weight": weight.round(0), "temperature": temperature.round(2), "humidity": humidity.round(2),
@@ -142,47 +167,64 @@ def _feeding(
     }  # fmt: skip
 
 
+def _lot_codes(site: Array, start: Array) -> list[str]:
+    """`LL2601001`: site, yymm of the start, then a sequence per site and month (starts are sorted)."""
+    sequence: dict[tuple[str, str], int] = {}
+    codes = []
+    for code, day in zip(site.tolist(), start.tolist(), strict=True):
+        month = day.strftime("%y%m")
+        sequence[code, month] = sequence.get((code, month), 0) + 1
+        codes.append(f"{code}{month}{sequence[code, month]:03d}")
+    return codes
+
+
 def generate_farm(size: Size = "demo", seed: int = 2026) -> FarmData:
+    """The whole farm as columnar tables in foreign-key order, and what it plants. Pure: no I/O."""
     spec = SIZES[size]
     rng = np.random.default_rng(seed)
     truths = PlantedTruths(size=size, seed=seed)
-    sites, gaveurs, gaveur_site = _site_tables(rng, spec)
+    sites, gaveurs = _site_tables(rng, spec)
     abattoirs, routes = _abattoir_tables(rng)
 
     n = spec.lots
     ids = np.arange(FIRST_LOT_ID, FIRST_LOT_ID + n)
-    start = _start_days(rng, truths, n)
-    gaveur = rng.integers(1, len(gaveur_site) + 1, n)
-    site = gaveur_site[gaveur - 1]
-    duration = rng.integers(10, 15, n)
-    shape = rng.uniform(0.6, 1.6, n)
-    feed = _feeding(rng, n, duration, shape)
+    start, level = _start_days(rng, truths, n)
+    truths = replace(truths, seasonality=replace(truths.seasonality, level=round(level, 6)))
+    codes_and_shares = truths.seasonality.site_shares
+    site = np.array([c for c, _ in codes_and_shares])[
+        rng.choice(len(codes_and_shares), n, p=[s for _, s in codes_and_shares])
+    ]
+    # Each lot goes to one of its site's gaveurs (ids are grouped by site, in SITES order).
+    site_rank = np.searchsorted([code for code, _, _ in SITES], site)
+    gaveur = site_rank * spec.gaveurs_per_site + rng.integers(0, spec.gaveurs_per_site, n) + 1
+    curve = truths.feeding
+    duration = rng.choice(curve.duration_days, n, p=curve.duration_weights)
+    shape = rng.uniform(*curve.shape, n)
+    feed = _feeding(rng, curve, duration, shape)
 
-    # Feeding rows exist only up to today; the lot is finished when its last day is behind us.
-    row_time = start[feed["lot_index"]] + (feed["day"] - 1).astype("timedelta64[D]")
-    stamps = row_time.astype("datetime64[s]") + np.where(feed["evening"], 18, 6).astype("timedelta64[h]")
-    kept = row_time < np.datetime64(TODAY)
-    end = start + duration.astype("timedelta64[D]")
-    finished = end <= np.datetime64(TODAY)
-    recently = finished & (end > np.datetime64(TODAY) - np.timedelta64(7, "D"))
-    status = np.where(~finished, "en_gavage", np.where(recently, "termine", "abattu"))
+    # Meals happen at 06:00 and 18:00 UTC; rows exist only for days before today.
+    row_day = start[feed["lot_index"]] + (feed["day"] - 1).astype("timedelta64[D]")
+    stamps = row_day.astype("datetime64[s]") + np.where(feed["evening"], 18, 6).astype("timedelta64[h]")
+    kept = row_day < NOW
+    end = start + duration.astype("timedelta64[D]")  # the day after the last meal
+    finished = end <= NOW
+    recent = finished & (end > NOW - np.timedelta64(RECENT_DAYS, "D"))
+    status = np.where(~finished, "en_gavage", np.where(recent, "termine", "abattu"))
     slaughter = np.where(
-        status == "abattu", end + rng.integers(1, 4, n).astype("timedelta64[D]"), np.datetime64("NaT")
+        status == "abattu", end + rng.integers(0, 3, n).astype("timedelta64[D]"), np.datetime64("NaT", "D")
     )
-    slaughter = np.where(slaughter > np.datetime64(TODAY), np.datetime64(TODAY), slaughter)
 
+    # The planted formula runs on the stored (rounded) rows, so SQL aggregates reproduce it exactly.
     dose_total_kg = np.bincount(feed["lot_index"], weights=feed["dose"], minlength=n) / 1000
     mean_temperature = np.bincount(feed["lot_index"], weights=feed["temperature"], minlength=n) / (
-        duration * 2
+        2 * duration
     )
-    liver = truths.liver(dose_total_kg, feed["initial"] / 1000, mean_temperature) + rng.normal(
-        0, truths.liver.noise_sigma_g, n
-    )
+    liver = truths.liver(dose_total_kg, feed["initial"] / 1000, mean_temperature)
+    liver = liver + rng.normal(0, truths.liver.noise_sigma_g, n)
 
     candidates = ids[finished & (ids != PROTECTED_LOT_ID)]
-    anomalous = np.sort(
-        rng.choice(candidates, size=max(1, round(ANOMALY_SHARE * len(candidates))), replace=False)
-    )
+    n_anomalous = max(1, round(truths.anomaly_share * len(candidates)))
+    anomalous = np.sort(rng.choice(candidates, size=n_anomalous, replace=False))
     is_anomalous = np.isin(ids, anomalous)
     liver = np.where(is_anomalous, liver * rng.uniform(*truths.anomalous_liver_factor, n), liver)
     liver = np.where(finished, liver.round(1), np.nan)
@@ -193,15 +235,14 @@ def generate_farm(size: Size = "demo", seed: int = 2026) -> FarmData:
     )
     placed = rng.integers(800, 1201, n)
     dead = np.round(placed * mortality / 100).astype(int)
+    genetique = np.where(rng.random(n) < truths.barbarie_share, "barbarie", "mulard")
 
-    codes = _lot_codes(site, start)
     lots = Table(
         "lots_gavage",
         ("id", "code_lot", "site_code", "gaveur_id", "genetique", "debut_gavage", "duree_gavage", "statut",
          "nb_canards_places", "nb_canards_morts", "poids_moyen_initial_g", "poids_foie_moyen_g", "date_abattage"),
-        (ids, codes, site, gaveur, np.where(rng.random(n) < 0.15, "barbarie", "mulard"), start.astype(date),
-         duration, status, placed, dead, feed["initial"], [None if np.isnan(v) else float(v) for v in liver],
-         slaughter.astype("datetime64[D]").astype(object).tolist()),
+        (ids, _lot_codes(site, start), site, gaveur, genetique, start, duration, status, placed, dead,
+         feed["initial"], [None if np.isnan(v) else v for v in liver.tolist()], slaughter),
     )  # fmt: skip
     gavage = Table(
         "gavage_data_lots",
@@ -211,23 +252,12 @@ def generate_farm(size: Size = "demo", seed: int = 2026) -> FarmData:
          np.where(feed["evening"], "soir", "matin")[kept], feed["dose"][kept], feed["weight"][kept],
          feed["temperature"][kept], feed["humidity"][kept], stamps[kept]),
     )  # fmt: skip
-    lot_facts = Lots(ids, site, start, duration, shape, liver, status, slaughter.astype("datetime64[D]"))
-    sensors, sqal_score = sensor_table(rng, lot_facts, spec.sensor_samples_per_lot)
-    feedback = feedback_table(rng, lot_facts, sqal_score, truths.feedback, spec.feedback_per_lot)
+    facts = Lots(ids, site, start, duration, shape, placed, dead, liver, status, slaughter)
+    sensors, sqal_mean = sensor_table(rng, facts, truths.sqal, spec.sqal_sampled_share)
+    feedback = feedback_table(rng, facts, sqal_mean, truths.feedback)
 
     tables = (sites, gaveurs, abattoirs, routes, lots, gavage, sensors, feedback)
     truths = replace(
         truths, anomalous_lot_ids=tuple(int(i) for i in anomalous), counts={t.name: len(t) for t in tables}
     )
-    return FarmData(truths=truths, tables=tables)
-
-
-def _lot_codes(site: np.ndarray, start: np.ndarray) -> list[str]:
-    """`LL2601001`: site, yymm of the start, then a sequence per site and month."""
-    sequence: dict[tuple[str, str], int] = {}
-    codes = []
-    for code, day in zip(site.tolist(), start.astype(date).tolist(), strict=True):
-        month = day.strftime("%y%m")
-        sequence[code, month] = sequence.get((code, month), 0) + 1
-        codes.append(f"{code}{month}{sequence[code, month]:03d}")
-    return codes
+    return FarmData(truths=truths, tables=tables, curve_shapes=shape)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -16,11 +17,17 @@ TODAY = date(2026, 11, 1)
 FIRST_DAY = date(2024, 1, 1)
 # Our lot ids continue the original system's numbering (the seed guide's examples use lot 3472).
 FIRST_LOT_ID = 3301
+PROTECTED_LOT_ID = 3472  # the seed's example lot: always an ordinary, slaughtered lot
+TARGET_LIVER_G = 550.0
 
 
 @dataclass(frozen=True)
 class LiverFormula:
-    """poids_foie_moyen_g = intercept + a·dose_totale_kg + b·poids_initial_kg + c·temperature_moyenne_c + ε."""
+    """poids_foie_moyen_g = intercept + a·dose_totale_kg + b·poids_initial_kg + c·temperature_moyenne_c + ε.
+
+    The features are aggregates of the stored rows (sum of doses / 1000, initial weight / 1000, mean barn
+    temperature), so a model fitted on the database sees exactly this relation.
+    """
 
     intercept: float = 50.0
     dose_totale_kg: float = 38.5
@@ -41,41 +48,93 @@ class LiverFormula:
 
 @dataclass(frozen=True)
 class Seasonality:
-    """Expected lot starts per day and site: base × trend × weekday × pre-Christmas bump."""
+    """Expected lot starts per day: level × trend × weekday × (1 + pre-Christmas bump), split by site share.
 
-    base_per_day: float = 1.0
+    The generator draws exactly the size's number of lots over FIRST_DAY..TODAY with these daily weights, so
+    `level` is derived from the size (lots / sum of the daily shape) and `expected_starts` is a true mean.
+    """
+
+    level: float = 1.0
     trend_per_year: float = 0.15
     weekday_factors: tuple[float, ...] = (1.0, 1.0, 1.0, 1.0, 1.0, 0.5, 0.0)  # Monday … Sunday
-    christmas_peak_day_of_year: int = 300  # lots started late October are foie gras for Christmas
-    christmas_peak_width_days: float = 25.0
-    christmas_peak_amplitude: float = 1.2
+    # Lots started around All Saints' day finish mid-November: foie gras for the December sales.
+    christmas_peak_day_of_year: int = 305
+    christmas_peak_width_days: float = 22.0
+    christmas_peak_amplitude: float = 1.5
+    site_shares: tuple[tuple[str, float], ...] = (("LL", 0.40), ("LS", 0.25), ("MT", 0.35))
 
-    def rate(self, day: date) -> float:
+    def shape(self, day: date) -> float:
+        """The unscaled daily weight (trend × weekday × season)."""
         years = (day - FIRST_DAY).days / 365.25
-        bump = self.christmas_peak_amplitude * math.exp(
-            -(
-                ((day.timetuple().tm_yday - self.christmas_peak_day_of_year) / self.christmas_peak_width_days)
-                ** 2
-            )
-        )
-        return (
-            self.base_per_day
-            * (1 + self.trend_per_year * years)
-            * self.weekday_factors[day.weekday()]
-            * (1 + bump)
-        )
+        offset = abs(day.timetuple().tm_yday - self.christmas_peak_day_of_year)
+        offset = min(offset, 365 - offset)  # the bump wraps round the new year
+        bump = self.christmas_peak_amplitude * math.exp(-((offset / self.christmas_peak_width_days) ** 2))
+        return (1 + self.trend_per_year * years) * self.weekday_factors[day.weekday()] * (1 + bump)
+
+    def expected_starts(self, day: date, site_code: str | None = None) -> float:
+        """Mean number of lots starting on `day`, farm-wide or at one site."""
+        share = 1.0 if site_code is None else dict(self.site_shares)[site_code]
+        return self.level * share * self.shape(day)
+
+
+@dataclass(frozen=True)
+class FeedingCurve:
+    """dose(day) = first + (last − first)·t^shape, t = (day − 1)/(duree − 1); the evening meal is a bit lighter.
+
+    `shape` is drawn per lot: 1 is a straight ramp, < 1 front-loaded, > 1 back-loaded. It is not stored, but
+    a fit of the stored doses against t recovers it.
+    """
+
+    duration_days: tuple[int, ...] = (10, 11, 12, 13, 14)
+    duration_weights: tuple[float, ...] = (0.10, 0.20, 0.30, 0.25, 0.15)
+    first_dose_mean_g: float = 210.0
+    first_dose_sigma_g: float = 12.0
+    last_dose_g: tuple[float, float] = (440.0, 510.0)
+    shape: tuple[float, float] = (0.6, 1.6)
+    evening_factor: float = 0.97
+    row_noise_sigma_g: float = 5.0
+    initial_weight_mean_g: float = 4500.0
+    initial_weight_sigma_g: float = 250.0
+    temperature_mean_c: float = 21.0
+    temperature_lot_sigma_c: float = 2.5
+    temperature_row_sigma_c: float = 0.8
+    humidity_pct: tuple[float, float] = (55.0, 80.0)
 
 
 @dataclass(frozen=True)
 class FeedbackRule:
-    """rating = round(clip(1 + 4·(w_sqal·sqal_lot_score + w_curve·curve_regularity) + ε, 1, 5)).
+    """rating = round(clip(1 + 4·(w_sqal·sqal_score_moyen + w_curve·regularity(shape)) + ε, 1, 5)).
 
-    curve_regularity is 1 for a linear feeding curve and falls as the curve bends (shape exponent ≠ 1).
+    sqal_score_moyen is the mean of the lot's stored SQAL scores; regularity is 1 for a straight feeding ramp
+    and falls linearly to 0 as the curve's exponent moves `shape_tolerance` away from 1.
     """
 
     weight_sqal: float = 0.6
     weight_curve: float = 0.4
+    shape_tolerance: float = 0.6
     noise_sigma: float = 0.45
+    mean_per_lot: float = 5.0
+    comment_share: float = 0.5
+    email_share: float = 0.4
+
+    def regularity(self, shape: Number) -> Number:
+        return np.clip(1 - np.abs(shape - 1) / self.shape_tolerance, 0.0, 1.0)  # type: ignore[no-any-return]
+
+    def expected_rating(self, sqal_score_moyen: Number, shape: Number) -> Number:
+        """The noise-free rating before rounding and clipping."""
+        return 1 + 4 * (self.weight_sqal * sqal_score_moyen + self.weight_curve * self.regularity(shape))
+
+
+@dataclass(frozen=True)
+class SqalRule:
+    """A lot's quality is best when its liver is near the target: score = top − |liver − target|/scale + ε."""
+
+    target_liver_g: float = TARGET_LIVER_G
+    top_score: float = 0.92
+    scale_g: float = 400.0
+    lot_sigma: float = 0.05
+    sample_sigma: float = 0.06
+    grade_bounds: tuple[tuple[float, str], ...] = ((0.85, "A+"), (0.70, "A"), (0.55, "B"), (0.40, "C"))
 
 
 @dataclass(frozen=True)
@@ -84,17 +143,33 @@ class PlantedTruths:
     seed: int
     liver: LiverFormula = field(default_factory=LiverFormula)
     seasonality: Seasonality = field(default_factory=Seasonality)
+    feeding: FeedingCurve = field(default_factory=FeedingCurve)
+    sqal: SqalRule = field(default_factory=SqalRule)
     feedback: FeedbackRule = field(default_factory=FeedbackRule)
     normal_mortality_pct: tuple[float, float] = (1.5, 4.0)
     anomalous_mortality_pct: tuple[float, float] = (12.0, 25.0)
     anomalous_liver_factor: tuple[float, float] = (0.55, 0.65)  # of the formula's weight
-    anomalous_lot_ids: tuple[int, ...] = ()
+    anomaly_share: float = 0.02  # of the finished lots
+    anomalous_lot_ids: tuple[int, ...] = ()  # sorted
+    barbarie_share: float = 0.15
     today: date = TODAY
     first_lot_id: int = FIRST_LOT_ID
-    counts: dict[str, int] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)  # rows per table
+
+    @property
+    def noise_sigma_g(self) -> float:
+        return self.liver.noise_sigma_g
 
     def liver_weight(
         self, dose_totale_kg: float, poids_initial_kg: float, temperature_moyenne_c: float
     ) -> float:
         """The planted formula without noise."""
-        return self.liver(dose_totale_kg, poids_initial_kg, temperature_moyenne_c)
+        return float(self.liver(dose_totale_kg, poids_initial_kg, temperature_moyenne_c))
+
+    def as_json(self) -> dict[str, Any]:
+        """Plain JSON types (dates as ISO text), e.g. for `python -m gaveurs demo truths`."""
+        raw = dataclasses.asdict(self)
+        raw["today"] = self.today.isoformat()
+        raw["anomalous_lot_ids"] = list(self.anomalous_lot_ids)
+        raw["seasonality"]["site_shares"] = dict(self.seasonality.site_shares)
+        return raw
