@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import dataclasses
 import json
 import sys
 import time
@@ -23,7 +22,7 @@ def demo_load(args: argparse.Namespace) -> None:
     from gaveurs.db.migrate import upgrade
     from gaveurs.db.session import make_engine
     from gaveurs.farm.generator import generate_farm
-    from gaveurs.farm.loader import farm_is_empty, load_farm
+    from gaveurs.farm.loader import FarmNotEmpty, farm_is_empty, load_farm
 
     upgrade(args.database_url)
     engine = make_engine(args.database_url)
@@ -33,9 +32,16 @@ def demo_load(args: argparse.Namespace) -> None:
             return
         started = time.perf_counter()
         data = generate_farm(args.size, seed=args.seed)
-        report = load_farm(engine, data)
+        generated = time.perf_counter() - started
+        try:
+            report = load_farm(engine, data)
+        except FarmNotEmpty as error:
+            raise SystemExit(f"{error} (or pass --if-empty)") from None
         counts = ", ".join(f"{name} {rows:,}" for name, rows in report.rows.items())
-        print(f"loaded the {args.size} farm in {time.perf_counter() - started:.1f}s: {counts}")
+        print(
+            f"loaded the {args.size} farm in {time.perf_counter() - started:.1f}s "
+            f"(generated {generated:.1f}s, loaded {report.seconds:.1f}s): {counts}"
+        )
     finally:
         engine.dispose()
 
@@ -44,7 +50,7 @@ def demo_truths(args: argparse.Namespace) -> None:
     from gaveurs.farm.generator import generate_farm
 
     truths = generate_farm(args.size, seed=args.seed).truths
-    json.dump(dataclasses.asdict(truths), sys.stdout, indent=2, default=str, ensure_ascii=False)
+    json.dump(truths.as_json(), sys.stdout, indent=2, ensure_ascii=False)
     print()
 
 

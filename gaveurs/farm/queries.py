@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -84,8 +85,21 @@ def _feature_select() -> Select[Any]:
     )
 
 
-def _feature_row(row: tuple[object, ...]) -> LotFeatureRow:
-    return LotFeatureRow(*row)  # type: ignore[arg-type]
+def _feature_row(row: Sequence[Any]) -> LotFeatureRow:
+    # float() because PostgreSQL may hand back Decimal for arithmetic on numeric literals.
+    return LotFeatureRow(
+        lot_id=int(row[0]),
+        code_lot=str(row[1]),
+        site_code=str(row[2]),
+        genetique=str(row[3]),
+        dose_totale_kg=float(row[4]),
+        poids_initial_kg=float(row[5]),
+        temperature_moyenne_c=float(row[6]),
+        humidite_moyenne_pct=float(row[7]),
+        duree_gavage=int(row[8]),
+        mortalite_pct=float(row[9]),
+        poids_foie_moyen_g=float(row[10]),
+    )
 
 
 def lot_feature_rows(
@@ -97,13 +111,13 @@ def lot_feature_rows(
         query = query.where(Lot.genetique == genetique)
     if site_codes:
         query = query.where(Lot.site_code.in_(site_codes))
-    return [_feature_row(tuple(row)) for row in session.execute(query)]
+    return [_feature_row(row) for row in session.execute(query)]
 
 
 def lot_features_for(session: Session, lot_id: int) -> LotFeatureRow | None:
     """The lot's features, or None while it is still being fed (no liver weight yet)."""
     row = session.execute(_feature_select().where(Lot.id == lot_id)).first()
-    return _feature_row(tuple(row)) if row else None
+    return _feature_row(row) if row else None
 
 
 def lot_kpis(session: Session, site_code: str | None) -> list[LotKpis]:
@@ -197,7 +211,7 @@ def lot_report_data(session: Session, lot_id: int) -> LotReportData | None:
         nb_canards_morts=lot.nb_canards_morts,
         poids_moyen_initial_g=lot.poids_moyen_initial_g,
         poids_foie_moyen_g=liver,
-        itm=round(dose_kg / (liver / 1000), 2) if liver else None,
+        itm=round(dose_kg / (liver / 1000), 2) if liver is not None else None,
         feeding=[
             FeedingRow(
                 jour_gavage=row.jour_gavage,
