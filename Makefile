@@ -17,7 +17,7 @@ run: $(VENV)/.installed
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy gaveurs workflows activities workers api
+	$(VENV)/bin/mypy gaveurs workflows activities workers api tests bench
 
 test: lint
 	$(VENV)/bin/pytest -ra

@@ -1,15 +1,25 @@
-"""Temporal's view of a workflow → the Celery-style task state the frontend knows.
+"""Temporal's view of one run → the Celery-style task state the frontend knows, without ever asking a worker.
 
-RUNNING splits three ways: PENDING (no worker has started anything yet), STARTED, and RETRY (an activity
-failed and waits for its next attempt). CANCELED and TERMINATED are REVOKED; FAILED and TIMED_OUT FAILURE.
+Everything comes from `describe()` (and, once a run has closed, its result): the server answers it whatever
+the workers are doing, so a status read never waits on a queued task or a dead worker.
+
+- closed: COMPLETED → SUCCESS; FAILED, TIMED_OUT → FAILURE; CANCELED, TERMINATED → REVOKED.
+- running: RETRY when an activity waits for its next attempt or the workflow task keeps failing (with the
+  error, `retries` and `eta`); STARTED once a worker has begun it (its stage is in the memo); PENDING before.
+- progress: the stage's band (memo) refined by the running activity's last heartbeat.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import asyncio
+import contextlib
+from collections import OrderedDict
+from datetime import UTC, datetime
 from typing import Any
 
-from temporalio.api.enums.v1 import PendingActivityState
+from temporalio.api.common.v1 import WorkflowExecution
+from temporalio.api.enums.v1 import EventType, PendingActivityState, PendingWorkflowTaskState
+from temporalio.api.workflowservice.v1 import GetWorkflowExecutionHistoryReverseRequest
 from temporalio.client import (
     Client,
     WorkflowExecutionDescription,
@@ -17,32 +27,48 @@ from temporalio.client import (
     WorkflowFailureError,
     WorkflowHandle,
 )
-from temporalio.exceptions import ApplicationError, FailureError
+from temporalio.exceptions import ApplicationError, FailureError, TerminatedError
 from temporalio.exceptions import TimeoutError as TemporalTimeout
 from temporalio.service import RPCError, RPCStatusCode
 
-from gaveurs.contracts.progress import Progress
+from api.schemas import TaskState, TaskStatus
+from gaveurs.catalogue import CATALOGUE
+from gaveurs.contracts.progress import STAGE_MEMO, ActivityProgress, StageMemo
 from gaveurs.search_attributes import TASK_NAME
+from gaveurs.task_ids import format_task_id, parse_task_id, run_tag
 
-QUERY_TIMEOUT = timedelta(seconds=2)
-RESULT_TIMEOUT = timedelta(seconds=10)
-
-_CLOSED = {
+_CLOSED: dict[WorkflowExecutionStatus, TaskState] = {
     WorkflowExecutionStatus.COMPLETED: "SUCCESS",
     WorkflowExecutionStatus.FAILED: "FAILURE",
     WorkflowExecutionStatus.TIMED_OUT: "FAILURE",
     WorkflowExecutionStatus.CANCELED: "REVOKED",
     WorkflowExecutionStatus.TERMINATED: "REVOKED",
+    WorkflowExecutionStatus.CONTINUED_AS_NEW: "SUCCESS",
 }
-TERMINAL_STATES = frozenset(_CLOSED.values())
+TERMINAL_STATES: frozenset[str] = frozenset(_CLOSED.values())
+MAX_WAIT_S = 60.0
 
 
 class TaskNotFound(LookupError):
     pass
 
 
-def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment else None
+class _Lru(OrderedDict[str, Any]):
+    """A small LRU: run ids of task ids, and the final state of closed runs (neither ever changes)."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self.size = size
+
+    def remember(self, key: str, value: Any) -> None:
+        self[key] = value
+        self.move_to_end(key)
+        while len(self) > self.size:
+            self.popitem(last=False)
+
+
+_RUN_IDS = _Lru(10_000)
+_FINISHED = _Lru(2_000)
 
 
 def describe_failure(error: BaseException) -> str:
@@ -56,75 +82,186 @@ def describe_failure(error: BaseException) -> str:
         return f"{innermost.type or 'ApplicationError'}: {innermost.message}"
     if isinstance(innermost, TemporalTimeout):
         return f"Timeout: {innermost.message} ({innermost.type.name if innermost.type else 'unknown'})"
+    if isinstance(innermost, TerminatedError):
+        return f"Terminated: {innermost.message}"
     if isinstance(innermost, FailureError):
         return f"{type(innermost).__name__}: {innermost.message}"
     return f"{type(innermost).__name__}: {innermost}"
 
 
-async def describe(handle: WorkflowHandle[Any, Any]) -> WorkflowExecutionDescription:
+def _not_found(error: RPCError, task_id: str) -> bool:
+    return error.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.INVALID_ARGUMENT)
+
+
+async def resolve(
+    client: Client, task_id: str
+) -> tuple[WorkflowHandle[Any, Any], WorkflowExecutionDescription]:
+    """The run a task_id names, described. A bare workflow id names its latest run."""
+    ref = parse_task_id(task_id)
     try:
-        return await handle.describe()
+        known_run = _RUN_IDS.get(task_id)
+        if known_run is not None:
+            handle = client.get_workflow_handle(ref.workflow_id, run_id=known_run)
+            return handle, await handle.describe()
+        latest = client.get_workflow_handle(ref.workflow_id)
+        description = await latest.describe()
+        if ref.run_tag is None or run_tag(description.run_id) == ref.run_tag:
+            _RUN_IDS.remember(task_id, description.run_id)
+            return client.get_workflow_handle(ref.workflow_id, run_id=description.run_id), description
+        # An older run of the same work: find it among the id's runs.
+        async for execution in client.list_workflows(f"WorkflowId = '{ref.workflow_id}'"):
+            if run_tag(execution.run_id) == ref.run_tag:
+                _RUN_IDS.remember(task_id, execution.run_id)
+                handle = client.get_workflow_handle(ref.workflow_id, run_id=execution.run_id)
+                return handle, await handle.describe()
     except RPCError as error:
-        if error.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.INVALID_ARGUMENT):
-            raise TaskNotFound(handle.id) from error
+        if _not_found(error, task_id):
+            raise TaskNotFound(task_id) from error
         raise
+    raise TaskNotFound(task_id)
 
 
-async def query_progress(handle: WorkflowHandle[Any, Any]) -> Progress | None:
-    try:
-        progress: Progress = await handle.query("progress", result_type=Progress, rpc_timeout=QUERY_TIMEOUT)
-        return progress
-    except Exception:  # no worker yet, or a workflow without the query: progress is unknown, not an error
+def _moment(value: Any) -> datetime | None:
+    if value is None:
         return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return value.ToDatetime(tzinfo=UTC)  # type: ignore[no-any-return]
 
 
-async def task_state(client: Client, task_id: str, *, with_result: bool = True) -> dict[str, Any]:
-    handle = client.get_workflow_handle(task_id)
-    description = await describe(handle)
-    body: dict[str, Any] = {
-        "task_id": task_id,
-        "task_name": description.typed_search_attributes.get(TASK_NAME) or description.workflow_type,
-        "status": None,
-        "progress": None,
-        "stage": None,
-        "started_at": _iso(description.start_time),
+async def _stage(description: WorkflowExecutionDescription) -> StageMemo | None:
+    try:
+        memo = await description.memo_value(STAGE_MEMO, None, type_hint=StageMemo)
+    except Exception:  # a workflow started outside the catalogue may carry any memo: no stage, not an error
+        return None
+    return memo if isinstance(memo, StageMemo) else None
+
+
+async def _activity_progress(
+    client: Client, description: WorkflowExecutionDescription
+) -> ActivityProgress | None:
+    for pending in description.raw_description.pending_activities:
+        if (
+            pending.state == PendingActivityState.PENDING_ACTIVITY_STATE_STARTED
+            and pending.heartbeat_details.payloads
+        ):
+            try:
+                values = await client.data_converter.decode(
+                    list(pending.heartbeat_details.payloads)[:1], [ActivityProgress]
+                )
+            except Exception:  # heartbeats of another shape (e.g. a foreign activity): no percentage
+                return None
+            return values[0] if isinstance(values[0], ActivityProgress) else None
+    return None
+
+
+async def _workflow_task_error(client: Client, handle: WorkflowHandle[Any, Any]) -> str | None:
+    """The message of the latest failed workflow task (a bug in workflow code, an unregistered type …)."""
+    response = await client.workflow_service.get_workflow_execution_history_reverse(
+        GetWorkflowExecutionHistoryReverseRequest(
+            namespace=client.namespace,
+            execution=WorkflowExecution(workflow_id=handle.id, run_id=handle.run_id or ""),
+            maximum_page_size=20,
+        )
+    )
+    for event in response.history.events:
+        if event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED:
+            failure = event.workflow_task_failed_event_attributes.failure
+            return f"WorkflowTaskFailed: {failure.message}"
+    return None
+
+
+def _task_name(description: WorkflowExecutionDescription) -> str:
+    return description.typed_search_attributes.get(TASK_NAME) or description.workflow_type
+
+
+async def _closed_state(
+    client: Client,
+    handle: WorkflowHandle[Any, Any],
+    description: WorkflowExecutionDescription,
+    base: dict[str, Any],
+) -> TaskStatus:
+    status = _CLOSED[description.status]  # type: ignore[index]
+    base.update(status=status, completed_at=_moment(description.close_time))
+    spec = CATALOGUE.get(description.workflow_type)
+    if status == "SUCCESS":
+        base.update(progress=100, stage="terminé")
+        base["result"] = await client.get_workflow_handle(
+            handle.id, run_id=handle.run_id, result_type=spec.result if spec else None
+        ).result(follow_runs=False)
+    else:
+        try:
+            await handle.result(follow_runs=False)
+        except WorkflowFailureError as error:
+            base["error"] = describe_failure(error.cause)
+    return TaskStatus(**base)
+
+
+async def task_state(client: Client, task_id: str, *, wait_s: float = 0.0) -> TaskStatus:
+    """The state of the run `task_id` names; with `wait_s`, first wait up to that long for it to end."""
+    handle, description = await resolve(client, task_id)
+    cache_key = f"{handle.id}/{description.run_id}"
+    if (finished := _FINISHED.get(cache_key)) is not None:
+        return finished  # type: ignore[no-any-return]
+    if description.status == WorkflowExecutionStatus.RUNNING and wait_s > 0:
+        # Still running after the wait, or ended badly: describe says which.
+        with contextlib.suppress(TimeoutError, WorkflowFailureError):
+            await asyncio.wait_for(handle.result(follow_runs=False), timeout=min(wait_s, MAX_WAIT_S))
+        description = await handle.describe()
+
+    base: dict[str, Any] = {
+        "task_id": format_task_id(handle.id, description.run_id),
+        "task_name": _task_name(description),
+        "started_at": _moment(description.start_time),
         "queue": description.task_queue,
+        "workflow_id": handle.id,
+        "run_id": description.run_id,
     }
     if description.status in _CLOSED:
-        body["status"] = _CLOSED[description.status]
-        body["completed_at"] = _iso(description.close_time)
-        if body["status"] == "SUCCESS":
-            body["progress"], body["stage"] = 100, "terminé"
-            if with_result:
-                body["result"] = await handle.result(rpc_timeout=RESULT_TIMEOUT)
-        elif with_result:
-            try:
-                await handle.result(rpc_timeout=RESULT_TIMEOUT)
-            except WorkflowFailureError as error:
-                body["error"] = describe_failure(error.cause)
-        return body
+        state = await _closed_state(client, handle, description, base)
+        _FINISHED.remember(cache_key, state)
+        return state
+    return await _running_state(client, handle, description, base)
 
-    pending = list(description.raw_description.pending_activities)
+
+async def _running_state(
+    client: Client,
+    handle: WorkflowHandle[Any, Any],
+    description: WorkflowExecutionDescription,
+    base: dict[str, Any],
+) -> TaskStatus:
+    raw = description.raw_description
+    stage, activity = await asyncio.gather(_stage(description), _activity_progress(client, description))
+    if stage is not None:
+        base.update(
+            stage=activity.stage if activity else stage.stage,
+            progress=stage.overall(activity.percent if activity else None),
+        )
+    running = [
+        p for p in raw.pending_activities if p.state == PendingActivityState.PENDING_ACTIVITY_STATE_STARTED
+    ]
+    if running:
+        base["worker"] = running[0].last_worker_identity
     retrying = [
         p
-        for p in pending
+        for p in raw.pending_activities
         if p.attempt > 1 and p.state == PendingActivityState.PENDING_ACTIVITY_STATE_SCHEDULED
     ]
-    running = [p for p in pending if p.state == PendingActivityState.PENDING_ACTIVITY_STATE_STARTED]
-    progress = await query_progress(handle)
-    if progress is not None:
-        body["progress"], body["stage"] = progress.progress, progress.stage
+    task = raw.pending_workflow_task if raw.HasField("pending_workflow_task") else None
     if retrying:
-        body["status"] = "RETRY"
         attempt = retrying[0]
-        body["retries"] = attempt.attempt - 1
-        body["error"] = attempt.last_failure.message or None
+        base.update(status="RETRY", retries=attempt.attempt - 1, error=attempt.last_failure.message or None)
         if attempt.HasField("next_attempt_schedule_time"):
-            body["eta"] = attempt.next_attempt_schedule_time.ToDatetime().isoformat() + "+00:00"
-    elif running or (progress is not None and progress.progress > 0) or description.history_length > 2:
-        body["status"] = "STARTED"
+            base["eta"] = _moment(attempt.next_attempt_schedule_time)
+    elif task is not None and task.attempt > 1:
+        # The workflow code itself keeps failing (e.g. a worker without this workflow type): not progress.
+        base.update(
+            status="RETRY", retries=task.attempt - 1, error=await _workflow_task_error(client, handle)
+        )
+        if task.state == PendingWorkflowTaskState.PENDING_WORKFLOW_TASK_STATE_SCHEDULED:
+            base["eta"] = _moment(task.scheduled_time)
+    elif stage is not None or running:
+        base["status"] = "STARTED"
     else:
-        body["status"] = "PENDING"
-    if running:
-        body["worker"] = running[0].last_worker_identity
-    return body
+        base["status"] = "PENDING"
+    return TaskStatus(**base)

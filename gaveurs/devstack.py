@@ -14,23 +14,26 @@ import signal
 import sys
 import time
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlparse
 
 from gaveurs.db.migrate import upgrade
 from gaveurs.db.session import make_engine
 from gaveurs.processes import ProcessGroup, wait_http
+from gaveurs.queues import TaskQueue
 from gaveurs.settings import VAR_DIR, Settings, get_settings
 from gaveurs.temporal_client import connect, register_search_attributes
 from gaveurs.temporal_server import DevServer, port_is_open, start_dev_server, wait_until_serving
 
 LOG_DIR = VAR_DIR / "log"
+DEMO_DESCRIPTION = {"demo": "≈2,000 lots, ≈500,000 SQAL samples", "small": "≈400 lots, the test farm"}
 
 
 def say(message: str) -> None:
     print(f"[devstack] {message}", flush=True)
 
 
-def ensure_temporal(settings: Settings) -> DevServer | None:
+def ensure_temporal(settings: Settings, log_dir: Path) -> DevServer | None:
     """Start the dev server unless one already answers at TEMPORAL_ADDRESS; register our search attributes."""
     server = None
     if port_is_open(settings.temporal_address):
@@ -41,7 +44,7 @@ def ensure_temporal(settings: Settings) -> DevServer | None:
             db_file=settings.temporal_db_file,
             port=port,
             ui_port=settings.temporal_ui_port,
-            log_path=LOG_DIR / "temporal.log",
+            log_path=log_dir / "temporal.log",
         )
         say(f"Temporal dev server starting (history in {settings.temporal_db_file})")
 
@@ -58,7 +61,7 @@ def ensure_temporal(settings: Settings) -> DevServer | None:
     return server
 
 
-def ensure_demo_data(settings: Settings) -> None:
+def ensure_demo_data(settings: Settings, size: Literal["demo", "small"]) -> None:
     from gaveurs.farm.generator import generate_farm
     from gaveurs.farm.loader import farm_is_empty, load_farm
 
@@ -68,9 +71,9 @@ def ensure_demo_data(settings: Settings) -> None:
         if not farm_is_empty(engine):
             say("farm database already holds data: keeping it")
             return
-        say("loading the demo farm (≈2,000 lots, ≈500,000 SQAL samples)…")
+        say(f"loading the {size} farm ({DEMO_DESCRIPTION[size]})…")
         started = time.perf_counter()
-        load_farm(engine, generate_farm("demo"))
+        load_farm(engine, generate_farm(size))
         say(f"demo farm loaded in {time.perf_counter() - started:.1f}s")
     finally:
         engine.dispose()
@@ -84,13 +87,16 @@ def loopback_sink_port(settings: Settings) -> int | None:
 
 
 def start_services(settings: Settings, group: ProcessGroup) -> None:
+    """The loopback sinks, one worker process per queue, and the API; returns once the API answers."""
     sink_port = loopback_sink_port(settings)
     if sink_port and not port_is_open(f"127.0.0.1:{sink_port}"):
-        sent_log = str(LOG_DIR / "sms-sent.jsonl")
+        sent_log = str(group.log_dir / "sms-sent.jsonl")
         group.spawn(
             "twilio-sink", "-m", "gaveurs.notify.twilio_sink", "--port", str(sink_port), "--log", sent_log
         )
-    group.spawn("workers", "-m", "workers", "all")
+    # One process per queue, as in production: one queue's crash or restart never touches the others.
+    for queue in TaskQueue:
+        group.spawn(f"worker-{queue.value}", "-m", "workers", queue.value)
     api = group.spawn(
         "api", "-m", "uvicorn", "api.main:app", "--host", settings.api_host, "--port", str(settings.api_port)
     )
@@ -102,6 +108,10 @@ def start_services(settings: Settings, group: ProcessGroup) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m gaveurs.devstack", description=__doc__)
     parser.add_argument("--only", choices=["temporal"], help="run only the Temporal dev server")
+    parser.add_argument(
+        "--farm", choices=["demo", "small"], default="demo", help="farm loaded on first start"
+    )
+    parser.add_argument("--log-dir", type=Path, default=LOG_DIR, help="where each process writes its log")
     args = parser.parse_args()
     settings = get_settings()
     stop = False
@@ -112,11 +122,11 @@ def main() -> None:
 
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
-    server = ensure_temporal(settings)
-    group = ProcessGroup(log_dir=LOG_DIR, env=dict(os.environ))
+    server = ensure_temporal(settings, args.log_dir)
+    group = ProcessGroup(log_dir=args.log_dir, env=dict(os.environ))
     try:
         if args.only != "temporal":
-            ensure_demo_data(settings)
+            ensure_demo_data(settings, args.farm)
             start_services(settings, group)
             say(f"API docs:        {settings.api_url}/docs")
         say(f"Temporal Web UI: {settings.temporal_ui_url}")
@@ -124,10 +134,11 @@ def main() -> None:
         say(f"Temporal CLI:    {cli} workflow list --address {settings.temporal_address}")
         say("Ctrl-C stops everything")
         while not stop:
+            # Only the Temporal server is vital: any other process that dies is started again.
             if server and server.process.poll() is not None:
                 raise RuntimeError(f"Temporal dev server exited; see {server.log_path}")
-            if (exited := group.first_exited()) is not None:
-                raise RuntimeError(f"{exited} exited; see {group.log_path(exited)}")
+            for name, code in group.restart_exited():
+                say(f"{name} exited with code {code}; restarted it (log: {group.log_path(name)})")
             time.sleep(0.5)
     finally:
         say("stopping…")

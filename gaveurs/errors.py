@@ -1,7 +1,8 @@
-"""Failure types a user can act on.
+"""Failure types a user can act on: the only place a failure `type` string is spelled.
 
-Activities raise them as non-retryable `ApplicationError`s whose `type` is the class name, so the API can show
-`"LotNotFound: lot 999999 not found"` instead of a retried stack trace.
+Activities raise them as `ApplicationError`s whose `type` is the class name, so the API can show
+`"LotNotFound: lot 999999 not found"` instead of a retried stack trace. Non-retryable ones end the task at
+once (retrying cannot fix an unknown lot); retryable ones name a transient cause worth another attempt.
 """
 
 from __future__ import annotations
@@ -15,6 +16,14 @@ class _NonRetryable:
     @classmethod
     def error(cls, message: str, **details: object) -> ApplicationError:
         return ApplicationError(message, details or None, type=cls.__name__, non_retryable=True)
+
+
+class _Retryable:
+    """Builds a retryable ApplicationError typed with the subclass name (a transient cause)."""
+
+    @classmethod
+    def error(cls, message: str, **details: object) -> ApplicationError:
+        return ApplicationError(message, details or None, type=cls.__name__, non_retryable=False)
 
 
 class LotNotFound(_NonRetryable):
@@ -41,7 +50,17 @@ class EngineUnavailable(_NonRetryable):
     pass
 
 
-NON_RETRYABLE_TYPES: list[str] = [
-    c.__name__
-    for c in (LotNotFound, SiteNotFound, InsufficientData, InvalidPhoneNumber, SmsRejected, EngineUnavailable)
-]
+class ComputationFailed(_NonRetryable):
+    """A deterministic computation raised: the same input would fail the same way on every attempt."""
+
+
+class ComputationCrashed(_Retryable):
+    """The process running a computation died (killed, out of memory): another attempt may well succeed."""
+
+
+class TwilioUnavailable(_Retryable):
+    pass
+
+
+# Derived, so a new failure type cannot be forgotten here (retry policies pass it to the server as well).
+NON_RETRYABLE_TYPES: list[str] = sorted(c.__name__ for c in _NonRetryable.__subclasses__())

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from temporalio.api.enums.v1 import IndexedValueType
-from temporalio.common import SearchAttributeKey, SearchAttributePair, TypedSearchAttributes
+from temporalio.common import SearchAttributeKey, SearchAttributePair
 
 TASK_NAME = SearchAttributeKey.for_keyword("TaskName")
 QUEUE = SearchAttributeKey.for_keyword("Queue")
@@ -20,15 +20,11 @@ REGISTRATION: dict[str, IndexedValueType.ValueType] = {
 }
 
 
-def start_attributes(
-    task_name: str, queue: str, *, lot_id: int | None = None, site_code: str | None = None
-) -> TypedSearchAttributes:
-    pairs: list[SearchAttributePair[Any]] = [
-        SearchAttributePair(TASK_NAME, task_name),
-        SearchAttributePair(QUEUE, queue),
-    ]
+def lot_and_site(lot_id: int | None = None, site_code: str | None = None) -> list[SearchAttributePair[Any]]:
+    """The `LotId` / `SiteCode` pairs a task carries, leaving out what it does not know."""
+    pairs: list[SearchAttributePair[Any]] = []
     if lot_id is not None:
         pairs.append(SearchAttributePair(LOT_ID, lot_id))
     if site_code is not None:
         pairs.append(SearchAttributePair(SITE_CODE, site_code))
-    return TypedSearchAttributes(pairs)
+    return pairs

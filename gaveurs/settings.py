@@ -31,6 +31,13 @@ class Settings(BaseSettings):
     api_port: int = 8000
     # When set, every /api and /exports request must carry `Authorization: Bearer <token>`.
     api_token: SecretStr | None = None
+    # Signs the /exports links task results hand out (default: derived from API_TOKEN); and their lifetime.
+    download_signing_key: SecretStr | None = None
+    download_url_ttl_s: int = Field(default=3600, ge=60, le=7 * 86400)
+    # Server-sent events: a comment line this often keeps proxies from closing an idle stream, and a stream
+    # ends after this long (the client reconnects) so none is held open for ever.
+    sse_keepalive_s: float = Field(default=15.0, gt=0)
+    sse_max_duration_s: float = Field(default=3600.0, gt=0)
 
     twilio_account_sid: str = "AC00000000000000000000000000000000"
     twilio_auth_token: SecretStr = SecretStr("dev-twilio-token")
@@ -46,6 +53,12 @@ class Settings(BaseSettings):
     smtp_starttls: bool = False
 
     worker_graceful_shutdown_s: float = 30.0
+    # SQLAlchemy pool per process: at least a worker's concurrent activities (16 on `notifications`).
+    database_pool_size: int = Field(default=20, ge=1, le=500)
+    database_max_overflow: int = Field(default=10, ge=0, le=500)
+
+    # Tests and drills only: named pause points inside activities (see gaveurs/faults.py).
+    fault_pauses: dict[str, float] = Field(default_factory=dict)
 
     @computed_field  # type: ignore[prop-decorator]
     @property

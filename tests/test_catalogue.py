@@ -1,45 +1,110 @@
-"""Readable, stable workflow ids: the same work gets the same id, so a second start joins the first."""
+"""The catalogue is the single source: ids, attributes and queues derive from its rows, workers agree with it."""
 
 from __future__ import annotations
 
-from gaveurs.catalogue import CATALOGUE, TaskName, workflow_id_for
+import pytest
+
+from gaveurs.catalogue import CATALOGUE, UnknownTask, find_task
+from gaveurs.catalogue.exports import LOT_PDF_REPORT
+from gaveurs.catalogue.ml import DETECT_ANOMALIES, TRAIN_PYSR
+from gaveurs.catalogue.notifications import SMS_ALERT
 from gaveurs.contracts.exports import LotPdfReportInput
 from gaveurs.contracts.ml import DetectAnomaliesInput, TrainSymbolicRegressionInput
 from gaveurs.contracts.notifications import SmsAlertInput
-from gaveurs.queues import TaskQueue
+from gaveurs.search_attributes import LOT_ID, QUEUE, SITE_CODE, TASK_NAME
+from gaveurs.task_ids import format_task_id, parse_task_id
+from workers import registry
 
 
 def test_ids_read_like_the_work() -> None:
-    assert (
-        workflow_id_for(TaskName.TRAIN_PYSR, TrainSymbolicRegressionInput(lot_id=3472))
-        == "train-pysr-lot-3472"
-    )
-    assert workflow_id_for(TaskName.LOT_PDF_REPORT, LotPdfReportInput(lot_id=3472)) == "lot-pdf-3472-complete"
-    assert (
-        workflow_id_for(TaskName.DETECT_ANOMALIES, DetectAnomaliesInput(site_code="LL"))
-        == "detect-anomalies-LL"
-    )
+    assert TRAIN_PYSR.workflow_id(TrainSymbolicRegressionInput(lot_id=3472)) == "train-pysr-lot-3472"
+    assert LOT_PDF_REPORT.workflow_id(LotPdfReportInput(lot_id=3472)) == "lot-pdf-3472-complete"
+    assert DETECT_ANOMALIES.workflow_id(DetectAnomaliesInput(site_code="LL")) == "detect-anomalies-LL"
 
 
 def test_options_change_the_id_and_stay_stable() -> None:
-    custom = TrainSymbolicRegressionInput(lot_id=3472, restarts=8)
-    first = workflow_id_for(TaskName.TRAIN_PYSR, custom)
+    first = TRAIN_PYSR.workflow_id(TrainSymbolicRegressionInput(lot_id=3472, restarts=8))
     assert first.startswith("train-pysr-lot-3472-") and first != "train-pysr-lot-3472"
-    assert (
-        workflow_id_for(TaskName.TRAIN_PYSR, TrainSymbolicRegressionInput(lot_id=3472, restarts=8)) == first
-    )
+    assert TRAIN_PYSR.workflow_id(TrainSymbolicRegressionInput(lot_id=3472, restarts=8)) == first
 
 
-def test_every_sms_is_its_own_task() -> None:
+def test_every_sms_is_its_own_task_and_its_id_shows_no_phone() -> None:
     alert = SmsAlertInput(phone="+33612345678", message="x")
-    assert workflow_id_for(TaskName.SMS_ALERT, alert) != workflow_id_for(TaskName.SMS_ALERT, alert)
+    first, second = SMS_ALERT.workflow_id(alert), SMS_ALERT.workflow_id(alert)
+    assert first != second and first.startswith("sms-")
+    assert "612345678" not in first
 
 
-def test_each_task_has_its_workload_queue() -> None:
-    assert {spec.name: spec.queue for spec in CATALOGUE.values()} == {
-        TaskName.TRAIN_PYSR: TaskQueue.ML_HEAVY,
-        TaskName.DETECT_ANOMALIES: TaskQueue.ML_LIGHT,
-        TaskName.LOT_PDF_REPORT: TaskQueue.EXPORTS,
-        TaskName.SMS_ALERT: TaskQueue.NOTIFICATIONS,
-        TaskName.HEALTH_CHECK: TaskQueue.DEFAULT,
-    }
+def test_an_idempotency_key_always_maps_to_the_same_id() -> None:
+    alert = SmsAlertInput(phone="+33612345678", message="x")
+    keyed = SMS_ALERT.workflow_id(alert, idempotency_key="client-42")
+    assert keyed == SMS_ALERT.workflow_id(alert, idempotency_key="client-42")
+    assert keyed != SMS_ALERT.workflow_id(alert, idempotency_key="client-43")
+    assert "client-42" not in keyed
+
+
+def test_search_attributes_come_from_the_row() -> None:
+    attributes = TRAIN_PYSR.search_attributes(TrainSymbolicRegressionInput(lot_id=3472))
+    assert attributes.get(TASK_NAME) == "train_pysr_async"
+    assert attributes.get(QUEUE) == "ml_heavy"
+    assert attributes.get(LOT_ID) == 3472
+    assert attributes.get(SITE_CODE) is None
+    assert DETECT_ANOMALIES.search_attributes(DetectAnomaliesInput(site_code="LS")).get(SITE_CODE) == "LS"
+
+
+def test_tasks_are_found_by_seed_name_or_celery_name() -> None:
+    assert find_task("train_pysr_async") is TRAIN_PYSR
+    assert find_task("app.tasks.ml_tasks.train_pysr_async") is TRAIN_PYSR
+    assert find_task("app.tasks.export_tasks.generate_lot_pdf_report") is LOT_PDF_REPORT
+    with pytest.raises(UnknownTask, match=r"no task named 'app\.tasks\.ml_tasks\.nope'"):
+        find_task("app.tasks.ml_tasks.nope")
+    with pytest.raises(UnknownTask):
+        find_task("app.tasks.export_tasks.train_pysr_async")  # right name, wrong module
+
+
+def test_task_ids_name_one_run() -> None:
+    run_id = "0199d7a5-3b2c-7e41-9f00-12ab34cd56ef"
+    task_id = format_task_id("train-pysr-lot-3472", run_id)
+    assert task_id == "train-pysr-lot-3472.34cd56ef"
+    ref = parse_task_id(task_id)
+    assert (ref.workflow_id, ref.run_tag) == ("train-pysr-lot-3472", "34cd56ef")
+    assert parse_task_id("train-pysr-lot-3472").run_tag is None
+
+
+def test_every_catalogued_task_has_a_workflow_on_its_queue_and_nothing_else_is_registered() -> None:
+    found = registry.workloads()
+    registered = {cls.task_spec.name: queue for queue, load in found.items() for cls in load.workflows}
+    assert registered == {name: spec.queue for name, spec in CATALOGUE.items()}
+    for queue, load in found.items():
+        names = {getattr(a, "__temporal_activity_definition").name for a in load.activities}
+        assert "record_ml_result" in names, queue  # shared activities go to every queue
+        assert len(names) == len(load.activities), f"an activity is registered twice on {queue}"
+
+
+def test_a_workflow_in_the_wrong_queue_package_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    from workflows.ml_heavy.train_pysr import TrainPysrWorkflow
+
+    real = registry._workflows_in
+
+    def misplaced(package: str) -> list[type]:
+        found = real(package)
+        return [*found, TrainPysrWorkflow] if package == "workflows.exports" else found
+
+    monkeypatch.setattr(registry, "_workflows_in", misplaced)
+    registry.workloads.cache_clear()
+    try:
+        with pytest.raises(registry.RegistryMismatch, match="sits in workflows/exports/"):
+            registry.workloads()
+    finally:
+        registry.workloads.cache_clear()
+
+
+def test_a_catalogued_task_without_a_workflow_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = registry._workflows_in
+    monkeypatch.setattr(registry, "_workflows_in", lambda p: [] if p == "workflows.default" else real(p))
+    registry.workloads.cache_clear()
+    try:
+        with pytest.raises(registry.RegistryMismatch, match="without a workflow: health_check_periodic"):
+            registry.workloads()
+    finally:
+        registry.workloads.cache_clear()

@@ -212,10 +212,10 @@ def test_sqlite_and_postgres_agree(loaded_farms: LoadedFarms) -> None:
         )  # fmt: skip
         for name in (*queries.FEATURE_NAMES, "mortalite_pct", "poids_foie_moyen_g"):
             assert getattr(a, name) == pytest.approx(getattr(b, name), rel=1e-12), name
-    for a, b in zip(sqlite_kpis, pg_kpis, strict=True):
-        assert (a.lot_id, a.code_lot, a.site_code) == (b.lot_id, b.code_lot, b.site_code)
+    for ka, kb in zip(sqlite_kpis, pg_kpis, strict=True):
+        assert (ka.lot_id, ka.code_lot, ka.site_code) == (kb.lot_id, kb.code_lot, kb.site_code)
         for name in ("itm", "mortalite_pct", "poids_foie_moyen_g", "sqal_score_moyen", "sqal_reject_pct"):
-            mine, theirs = getattr(a, name), getattr(b, name)
+            mine, theirs = getattr(ka, name), getattr(kb, name)
             assert mine == theirs if mine is None else mine == pytest.approx(theirs, rel=1e-12), name
     assert sqlite_report == pg_report
 

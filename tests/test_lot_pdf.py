@@ -7,6 +7,7 @@ import hashlib
 import io
 import os
 import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -17,19 +18,23 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
-from activities.exports import lot_report
+from activities.exports import lot_pdf_report
+from activities.shared.artifacts import discard_task_artifacts
 from gaveurs.artifact_records import find_artifact, record_artifact
 from gaveurs.artifacts import ArtifactStore, StoredFile, UnsafeArtifactPath
 from gaveurs.contracts.exports import FeedingRow, LotPdfReportInput, LotReportData, RenderLotReportInput
 from gaveurs.db.migrate import upgrade
 from gaveurs.db.models import Artifact
 from gaveurs.db.session import make_engine, session_scope
+from gaveurs.farm import queries
 from gaveurs.reports.charts import nice_step
 from gaveurs.reports.lot_pdf import fr_number, grade_counts, render_lot_pdf
 from gaveurs.settings import get_settings
+from tests.fixtures_db import LoadedFarms
 
 PROJECT = Path(__file__).resolve().parent.parent
 GENERATED_AT = datetime(2026, 1, 8, 13, 15, 42, tzinfo=UTC)
@@ -331,9 +336,19 @@ def test_record_artifact_is_an_upsert_by_path(sqlite_url: str) -> None:
 
 
 @pytest.fixture
-def isolated_settings(tmp_path: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def farm_copy(tmp_path: Path, loaded_farms: LoadedFarms) -> str:
+    """A private copy of the small farm (SQLite), which the activities may write artifact rows into."""
+    shared = make_url(loaded_farms.url("sqlite")).database
+    assert shared is not None
+    copy = tmp_path / "farm.db"
+    shutil.copyfile(shared, copy)
+    return f"sqlite:///{copy}"
+
+
+@pytest.fixture
+def isolated_settings(tmp_path: Path, farm_copy: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     artifact_dir = tmp_path / "artifacts"
-    monkeypatch.setenv("DATABASE_URL", sqlite_url)
+    monkeypatch.setenv("DATABASE_URL", farm_copy)
     monkeypatch.setenv("ARTIFACT_DIR", str(artifact_dir))
     get_settings.cache_clear()
     yield artifact_dir
@@ -349,23 +364,32 @@ def activity_env(scheduled: datetime | None = None) -> tuple[ActivityEnvironment
     return env, beats
 
 
-def test_render_activity_is_idempotent(isolated_settings: Path, sqlite_url: str) -> None:
+def test_render_activity_is_idempotent(isolated_settings: Path, farm_copy: str) -> None:
     params = RenderLotReportInput(
-        data=lot(), report_type="complete", task_id="generate-lot-pdf-3472", generated_on=date(2026, 1, 8)
+        lot_id=3472,
+        report_type="complete",
+        task_id="lot-pdf-3472-complete.0a1b2c3d",
+        generated_on=date(2026, 1, 8),
     )
     env, beats = activity_env(scheduled=GENERATED_AT)
-    first = env.run(lot_report.render_lot_report, params)
-    again = env.run(lot_report.render_lot_report, params)
+    first = env.run(lot_pdf_report.render_lot_report, params)
+    again = env.run(lot_pdf_report.render_lot_report, params)
 
     assert first == again
     assert first.pdf_url == "/exports/reports/lot_3472_complete_20260108.pdf"
     assert first.generated_at == GENERATED_AT
     pdf = (isolated_settings / "reports" / "lot_3472_complete_20260108.pdf").read_bytes()
-    assert pdf == render_lot_pdf(lot(), "complete", generated_at=GENERATED_AT)
+    engine = make_engine(farm_copy)
+    with session_scope(engine) as session:
+        data = queries.lot_report_data(session, 3472)
+    assert data is not None
+    assert pdf == render_lot_pdf(data, "complete", generated_at=GENERATED_AT)
     assert (first.file_size, first.sha256) == (len(pdf), hashlib.sha256(pdf).hexdigest())
-    assert len(beats) == 4  # rendered + stored, twice
+    # Progress is in the heartbeats: every attempt reports its stages, in order.
+    stages = [details[0].percent for details in beats]
+    assert stages == sorted(stages[: len(stages) // 2]) * 2 and len(stages) >= 6
 
-    with session_scope(make_engine(sqlite_url)) as session:
+    with session_scope(engine) as session:
         rows = session.scalars(select(Artifact)).all()
         assert len(rows) == 1
         row = rows[0]
@@ -375,46 +399,63 @@ def test_render_activity_is_idempotent(isolated_settings: Path, sqlite_url: str)
             len(pdf),
         )
         assert (row.task_id, row.lot_id, row.kind, row.content_type) == (
-            "generate-lot-pdf-3472",
+            "lot-pdf-3472-complete.0a1b2c3d",
             3472,
             "lot_pdf_report",
             "application/pdf",
         )
         assert row.expires_at is not None
         assert row.expires_at.replace(tzinfo=UTC) == GENERATED_AT + timedelta(days=30)
+    engine.dispose()
 
 
 def test_render_activity_falls_back_to_the_workflow_date(isolated_settings: Path) -> None:
     # ActivityEnvironment's default info is scheduled at the epoch, a different day from generated_on.
     params = RenderLotReportInput(
-        data=lot(), report_type="summary", task_id="t", generated_on=date(2026, 1, 8)
+        lot_id=3472, report_type="summary", task_id="t", generated_on=date(2026, 1, 8)
     )
     env, _ = activity_env()
-    result = env.run(lot_report.render_lot_report, params)
+    result = env.run(lot_pdf_report.render_lot_report, params)
     assert result.generated_at == datetime(2026, 1, 8, tzinfo=UTC)
     assert result.pdf_url == "/exports/reports/lot_3472_summary_20260108.pdf"
 
 
-def test_load_activity_returns_the_lot(isolated_settings: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    asked: list[int] = []
-
-    def fake_lot_report_data(session: Any, lot_id: int) -> LotReportData:
-        asked.append(lot_id)
-        return lot(lot_id=lot_id)
-
-    monkeypatch.setattr("gaveurs.farm.queries.lot_report_data", fake_lot_report_data)
-    env, beats = activity_env()
-    data = env.run(lot_report.load_lot_report, LotPdfReportInput(lot_id=3472))
-    assert (asked, data.code_lot, len(beats)) == ([3472], "LL2601001", 1)
-
-
-def test_load_activity_reports_an_unknown_lot_as_non_retryable(
-    isolated_settings: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr("gaveurs.farm.queries.lot_report_data", lambda session, lot_id: None)
+def test_lookup_activity_finds_the_lot_and_its_site(isolated_settings: Path) -> None:
     env, _ = activity_env()
-    with pytest.raises(ApplicationError) as caught:
-        env.run(lot_report.load_lot_report, LotPdfReportInput(lot_id=999999))
-    assert caught.value.type == "LotNotFound"
-    assert caught.value.non_retryable
-    assert "lot 999999 not found" in str(caught.value)
+    found = env.run(lot_pdf_report.find_report_lot, LotPdfReportInput(lot_id=3472))
+    assert found.lot_id == 3472 and found.site_code in {"LL", "LS", "MT"}
+
+
+def test_an_unknown_lot_is_non_retryable(isolated_settings: Path) -> None:
+    env, _ = activity_env()
+    for run in (
+        lambda: env.run(lot_pdf_report.find_report_lot, LotPdfReportInput(lot_id=999999)),
+        lambda: env.run(
+            lot_pdf_report.render_lot_report,
+            RenderLotReportInput(
+                lot_id=999999, report_type="summary", task_id="t", generated_on=date(2026, 1, 8)
+            ),
+        ),
+    ):
+        with pytest.raises(ApplicationError) as caught:
+            run()
+        assert caught.value.type == "LotNotFound"
+        assert caught.value.non_retryable
+        assert "lot 999999 not found" in str(caught.value)
+
+
+def test_discarding_a_tasks_artifacts_removes_file_and_row(isolated_settings: Path, farm_copy: str) -> None:
+    params = RenderLotReportInput(
+        lot_id=3472, report_type="summary", task_id="doomed.0a1b2c3d", generated_on=date(2026, 1, 8)
+    )
+    env, _ = activity_env()
+    result = env.run(lot_pdf_report.render_lot_report, params)
+    path = isolated_settings / result.pdf_url.removeprefix("/exports/")
+    assert path.is_file()
+    assert env.run(discard_task_artifacts, "doomed.0a1b2c3d") == 1
+    assert not path.exists()
+    assert env.run(discard_task_artifacts, "doomed.0a1b2c3d") == 0
+    engine = make_engine(farm_copy)
+    with session_scope(engine) as session:
+        assert session.scalar(select(func.count()).select_from(Artifact)) == 0
+    engine.dispose()

@@ -10,6 +10,7 @@ import sympy as sp
 from twilio.rest import Client as TwilioClient
 
 from gaveurs.farm.generator import generate_farm
+from gaveurs.ml.symbolic import choose_engine
 from gaveurs.settings import Settings
 from tests.fixtures_stack import Stack
 from tests.waiting import status_of, wait_for_end
@@ -23,7 +24,9 @@ def test_example_1_pysr_training_recovers_the_planted_formula(api: httpx.Client)
     assert body["lot_id"] == 3472
     assert body["message"] == "PySR training started"
     task_id = body["task_id"]
-    assert task_id == "train-pysr-lot-3472"
+    # Readable and tied to the work, plus the run's tag: this task_id keeps naming this run.
+    assert body["workflow_id"] == "train-pysr-lot-3472"
+    assert task_id.startswith("train-pysr-lot-3472.")
 
     running = status_of(api, task_id)
     assert running["task_name"] == "train_pysr_async"
@@ -35,7 +38,7 @@ def test_example_1_pysr_training_recovers_the_planted_formula(api: httpx.Client)
     assert done["completed_at"] and done["progress"] == 100
     result = done["result"]
     assert result["status"] == "success" and result["lot_id"] == 3472
-    assert result["engine"] == "pyoperon"
+    assert result["engine"] == choose_engine()  # PySR where Julia is installed, Operon elsewhere
     assert result["r2_score"] >= 0.95
     assert {"dose_totale_kg", "poids_initial_kg", "temperature_moyenne_c"} <= set(result["variables"])
     assert isinstance(result["complexity"], int) and result["complexity"] > 0
@@ -57,13 +60,13 @@ def test_example_2_lot_pdf_is_generated_and_downloadable(api: httpx.Client) -> N
     submitted = api.post("/api/tasks/export/pdf/lot?lot_id=3472&report_type=complete")
     assert submitted.status_code == 200, submitted.text
     body = submitted.json()
-    assert body == {
+    seed_answer = {"status", "task_id", "lot_id", "report_type", "message"}
+    assert {k: body[k] for k in seed_answer} == {
         "status": "submitted",
         "task_id": body["task_id"],
         "lot_id": 3472,
         "report_type": "complete",
         "message": "PDF generation started",
-        "already_running": body["already_running"],
     }
 
     done = wait_for_end(api, body["task_id"])

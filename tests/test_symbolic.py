@@ -6,12 +6,14 @@ import numpy as np
 import pytest
 import sympy as sp
 
+from gaveurs.contracts.ml import SymbolicCheckpoint
 from gaveurs.ml.symbolic import (
     Candidate,
     EngineNotAvailable,
     choose,
     choose_engine,
     fit_symbolic,
+    prune,
     pysr_available,
     tidy,
 )
@@ -33,7 +35,7 @@ def test_operon_recovers_a_planted_linear_formula() -> None:
     progress: list[tuple[int, int]] = []
     fit = fit_symbolic(
         X, y, NAMES, reference=list(X[0]), engine="pyoperon", restarts=2, generations=200, target="liver",
-        on_restart=lambda done, total: progress.append((done, total)),
+        on_restart=lambda checkpoint, total: progress.append((checkpoint.restarts_done, total)),
     )  # fmt: skip
     assert progress == [(1, 2), (2, 2)]
     assert fit.r2_score >= 0.95 and fit.r2_holdout >= 0.95
@@ -43,6 +45,25 @@ def test_operon_recovers_a_planted_linear_formula() -> None:
     assert coefficients["dose"] == pytest.approx(40.0, rel=0.05)
     assert coefficients["temp"] == pytest.approx(-5.0, rel=0.15)
     assert fit.prediction_for_lot == pytest.approx(30 + 40 * X[0, 0] + 50 * X[0, 1] - 5 * X[0, 2], abs=10)
+
+
+def test_a_fit_resumed_from_a_checkpoint_chooses_as_an_uninterrupted_one() -> None:
+    X, y = planted_data(n=200)
+    checkpoints: list[SymbolicCheckpoint] = []
+    options = {"reference": None, "engine": "pyoperon", "generations": 60, "target": "liver"}
+    whole = fit_symbolic(X, y, NAMES, restarts=3, on_restart=lambda c, _t: checkpoints.append(c), **options)  # type: ignore[arg-type]
+    # An attempt that died after its second restart left this checkpoint behind (through JSON, as heartbeats do).
+    saved = SymbolicCheckpoint.model_validate_json(checkpoints[1].model_dump_json())
+    resumed = fit_symbolic(X, y, NAMES, restarts=3, resume=saved, **options)  # type: ignore[arg-type]
+    assert resumed.resumed_restarts == 2 and whole.resumed_restarts == 0
+    assert resumed.formula == whole.formula and resumed.r2_holdout == whole.r2_holdout
+
+
+def test_pruning_keeps_what_choose_could_still_pick() -> None:
+    x = sp.Symbol("x")
+    kept = prune([Candidate(x, 1, 0.70), Candidate(2 * x, 3, 0.980), Candidate(3 * x, 3, 0.979),
+                  Candidate(x**2, 5, 0.981)])  # fmt: skip
+    assert [(c.complexity, c.r2_holdout) for c in kept] == [(3, 0.980), (5, 0.981)]
 
 
 def test_choose_prefers_the_shortest_model_that_is_nearly_the_best() -> None:

@@ -11,7 +11,7 @@ from temporalio.api.enums.v1 import EventType
 
 from gaveurs.temporal_server import temporal_cli
 from tests.fixtures_stack import Stack
-from tests.waiting import TERMINAL, status_of, wait_for_end, wait_for_status, wait_until
+from tests.waiting import TERMINAL, run_handle, status_of, wait_for_end, wait_for_status, wait_until
 
 # Enough search to keep a fit busy for minutes: long enough to watch, cancel or kill it.
 LONG_FIT = "restarts=32&generations=3000"
@@ -41,7 +41,7 @@ def test_invalid_phone_is_refused_before_any_task_starts(api: httpx.Client) -> N
     before = api.get("/api/tasks/stats").json()["queues"]["notifications"]["total"]
     response = api.post("/api/tasks/notifications/sms", json={"phone": "0612345678", "message": "x"})
     assert response.status_code == 422
-    assert "E.164" in response.json()["detail"]
+    assert "E.164" in response.json()["message"]
     assert api.get("/api/tasks/stats").json()["queues"]["notifications"]["total"] == before
 
 
@@ -51,12 +51,25 @@ def test_unknown_lot_fails_at_once_without_retries(api: httpx.Client, stack: Sta
     assert done["status"] == "FAILURE"
     assert done["error"] == "LotNotFound: lot 999999 not found"
 
-    async def attempts() -> int:
+    async def failure_and_steps() -> tuple[bool, list[str]]:
         client = await stack.client()
-        history = await client.get_workflow_handle(task_id).fetch_history()
-        return sum(1 for e in history.events if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED)
+        history = await run_handle(client, api, task_id).fetch_history()
+        failed = next(
+            e for e in history.events if e.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED
+        )
+        cause = failed.workflow_execution_failed_event_attributes.failure
+        while cause.HasField("cause"):  # ActivityFailure → the activity's ApplicationError
+            cause = cause.cause
+        scheduled = [
+            e.activity_task_scheduled_event_attributes.activity_type.name
+            for e in history.events
+            if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
+        ]
+        return cause.application_failure_info.non_retryable, scheduled
 
-    assert asyncio.run(attempts()) == 1
+    non_retryable, scheduled = asyncio.run(failure_and_steps())
+    # The lookup refused the lot as non-retryable, and no rendering was ever scheduled.
+    assert non_retryable and scheduled == []
 
 
 def test_second_start_while_running_joins_the_running_task(api: httpx.Client) -> None:
@@ -98,7 +111,7 @@ def test_cancel_really_stops_the_running_fit(api: httpx.Client, stack: Stack) ->
 
     async def activity_cancel_confirmed() -> bool:
         client = await stack.client()
-        history = await client.get_workflow_handle(task_id).fetch_history()
+        history = await run_handle(client, api, task_id).fetch_history()
         return any(e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_CANCELED for e in history.events)
 
     # WAIT_CANCELLATION_COMPLETED: the workflow closed only after the activity confirmed it stopped.
@@ -132,7 +145,11 @@ def test_progress_is_pushed_as_server_sent_events(api: httpx.Client, stack: Stac
                 if event == "end":
                     break
     assert seen[-1]["status"] == "SUCCESS"
-    progress = [s["progress"] for s in seen[:-1] if s["status"] not in TERMINAL and s["progress"] is not None]
+    progress: list[int] = [
+        int(str(s["progress"]))
+        for s in seen[:-1]
+        if s["status"] not in TERMINAL and s["progress"] is not None
+    ]
     assert progress == sorted(progress) and len(set(progress)) >= 2, seen
 
 
@@ -177,14 +194,14 @@ def test_exports_never_leave_the_artifact_store(api: httpx.Client, stack: Stack)
 
 
 def test_cli_lists_tasks_by_search_attribute(api: httpx.Client, stack: Stack) -> None:
-    task_id = api.post("/api/tasks/system/health-check").json()["task_id"]
-    wait_for_end(api, task_id, timeout=60)
+    submitted = api.post("/api/tasks/system/health-check").json()
+    wait_for_end(api, submitted["task_id"], timeout=60)
     listed = subprocess.run(
         [temporal_cli(), "workflow", "list", "--address", stack.temporal_address,
          "--query", "TaskName='health_check_periodic' AND Queue='default'", "--output", "json"],
         capture_output=True, text=True, check=True,
     )  # fmt: skip
-    assert task_id in listed.stdout
+    assert submitted["workflow_id"] in listed.stdout and submitted["run_id"] in listed.stdout
 
 
 def test_status_reports_running_tasks_as_started_with_progress(api: httpx.Client) -> None:

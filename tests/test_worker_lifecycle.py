@@ -11,7 +11,7 @@ from temporalio.api.enums.v1 import EventType, PendingActivityState
 from temporalio.client import Client, WorkflowHandle
 
 from api.task_starter import start_task
-from gaveurs.catalogue import TaskName
+from gaveurs.catalogue.ml import TRAIN_PYSR
 from gaveurs.contracts.ml import SymbolicRegressionResult, TrainSymbolicRegressionInput
 from gaveurs.queues import TaskQueue
 from tests.fixtures_stack import ISOLATED_NAMESPACE, Stack, wait_for_pollers
@@ -60,8 +60,10 @@ async def run_until_interrupted(
     first = start_worker(stack, f"worker-{interrupt.name}-1")
     await wait_for_pollers(client, [TaskQueue.ML_HEAVY])
     params = TrainSymbolicRegressionInput(lot_id=lot_id, restarts=6, generations=300)
-    started = await start_task(client, TaskName.TRAIN_PYSR, params, lot_id=lot_id)
-    handle = client.get_workflow_handle(started.task_id, result_type=SymbolicRegressionResult)
+    started = await start_task(client, TRAIN_PYSR, params)
+    handle = client.get_workflow_handle(
+        started.workflow_id, run_id=started.run_id, result_type=SymbolicRegressionResult
+    )
 
     identity = await wait_for_running_fit(handle)
     assert identity.endswith(f":{first.pid}"), identity

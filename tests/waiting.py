@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
+from temporalio.client import Client, WorkflowHandle
 
 TERMINAL = {"SUCCESS", "FAILURE", "REVOKED"}
 
@@ -46,3 +47,9 @@ def wait_for_status(api: httpx.Client, task_id: str, wanted: str, timeout: float
 
     result: dict[str, Any] = wait_until(reached, timeout=timeout, what=f"task {task_id} to be {wanted}")
     return result
+
+
+def run_handle(client: Client, api: httpx.Client, task_id: str) -> WorkflowHandle[Any, Any]:
+    """The Temporal handle of the one run a task_id names (its ids, as the status answer gives them)."""
+    body = status_of(api, task_id)
+    return client.get_workflow_handle(body["workflow_id"], run_id=body["run_id"])

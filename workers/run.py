@@ -17,19 +17,26 @@ from datetime import timedelta
 
 from temporalio.client import Client
 from temporalio.worker import Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+from activities.shared.child_process import warm_up
 from gaveurs.queues import TaskQueue
 from gaveurs.settings import Settings, get_settings
 from gaveurs.temporal_client import connect
-from workers.registry import WORKLOADS
+from workers.registry import workloads
 
 log = logging.getLogger("workers")
+# Libraries our input models validate with run inside workflows when an input is decoded; they are
+# deterministic, and phonenumbers loads region data lazily under a lock the sandbox would refuse.
+SANDBOX = SandboxedWorkflowRunner(
+    restrictions=SandboxRestrictions.default.with_passthrough_modules("phonenumbers")
+)
 
 
 def build_worker(
     client: Client, queue: TaskQueue, settings: Settings, executor: ThreadPoolExecutor
 ) -> Worker:
-    workload = WORKLOADS[queue]
+    workload = workloads()[queue]
     return Worker(
         client,
         task_queue=queue.value,
@@ -37,6 +44,13 @@ def build_worker(
         activities=list(workload.activities),
         activity_executor=executor,
         max_concurrent_activities=workload.max_concurrent_activities,
+        # Workflow code does no I/O, so an exception there (a KeyError, a validation error, non-determinism
+        # after a deploy) is a bug no retry fixes: fail the task instead of retrying its workflow task forever.
+        workflow_failure_exception_types=[Exception],
+        workflow_runner=SANDBOX,
+        # Heartbeats carry progress (`describe()` shows the last one the server got): send them within a
+        # second instead of 80 % of the heartbeat timeout, so a status read sees progress move.
+        max_heartbeat_throttle_interval=timedelta(seconds=1),
         graceful_shutdown_timeout=timedelta(seconds=settings.worker_graceful_shutdown_s),
         identity=f"{queue.value}@{socket.gethostname()}:{os.getpid()}",
     )
@@ -45,8 +59,12 @@ def build_worker(
 async def run_workers(queues: Sequence[TaskQueue], settings: Settings | None = None) -> None:
     settings = settings or get_settings()
     client = await connect(settings)
+    preload = sorted({module for q in queues for module in workloads()[q].preload})
+    if preload:
+        # The fork server imports the fitting libraries once, off the event loop, before any task arrives.
+        await asyncio.to_thread(warm_up, preload)
     executor = ThreadPoolExecutor(
-        max_workers=sum(WORKLOADS[q].max_concurrent_activities for q in queues) + 2,
+        max_workers=sum(workloads()[q].max_concurrent_activities for q in queues) + 2,
         thread_name_prefix="activity",
     )
     workers = [build_worker(client, queue, settings, executor) for queue in queues]

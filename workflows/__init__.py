@@ -1,1 +1,5 @@
-"""One module per task queue; every workflow's type is the seed's task name."""
+"""Workflows, one package per task queue and one module per task (`workflows/<queue>/<task>.py`).
+
+Every workflow's type is its catalogue row's name (the seed's function name); the worker of that row's queue
+registers it. Workflow code is deterministic and does no I/O: activities do.
+"""

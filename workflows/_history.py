@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from activities.shared.ml_history import MlResultRecord, record_ml_result
-    from workflows._policies import DB_READ
+    from workflows._options import DB_WRITE, execute
 
 
 async def record_history(
@@ -24,20 +24,16 @@ async def record_history(
     site_code: str | None = None,
 ) -> None:
     info = workflow.info()
-    await workflow.execute_activity(
-        record_ml_result,
-        MlResultRecord(
-            task_name=task_name,
-            workflow_id=info.workflow_id,
-            run_id=info.run_id,
-            lot_id=lot_id,
-            site_code=site_code,
-            engine=engine,
-            summary=summary,
-            metrics=metrics,
-            payload=payload,
-            created_at=created_at,
-        ),
-        start_to_close_timeout=timedelta(seconds=30),
-        retry_policy=DB_READ,
+    record = MlResultRecord(
+        task_name=task_name,
+        workflow_id=info.workflow_id,
+        run_id=info.run_id,
+        lot_id=lot_id,
+        site_code=site_code,
+        engine=engine,
+        summary=summary,
+        metrics=metrics,
+        payload=payload,
+        created_at=created_at,
     )
+    await execute(record_ml_result, record, DB_WRITE)

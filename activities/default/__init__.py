@@ -1,0 +1,1 @@
+"""Activities of the `default` task queue, one module per task."""

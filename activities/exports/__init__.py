@@ -1,1 +1,1 @@
-"""Activities of the exports queue: load farm data, render documents, keep them in the artifact store."""
+"""Activities of the `exports` task queue, one module per task."""

@@ -1,0 +1,1 @@
+"""Activities of the `ml_light` task queue, one module per task."""

@@ -1,0 +1,1 @@
+"""Activities of the `notifications` task queue, one module per task."""

@@ -1,36 +1,37 @@
-"""Heartbeats that also tell the workflow how far along the activity is (throttled signals)."""
+"""Progress and checkpoints of a long activity, carried in its heartbeats (free: they write no history).
+
+`describe()` shows the last heartbeat of a running activity, so the API reads progress without a worker; a
+retried attempt finds the previous attempt's last checkpoint in `activity.info().heartbeat_details`.
+"""
 
 from __future__ import annotations
 
-import time
+from typing import Any, TypeVar
 
+from pydantic import BaseModel, ValidationError
 from temporalio import activity
-from temporalio.service import RPCError
 
-from gaveurs.contracts.progress import ProgressUpdate
+from gaveurs.contracts.progress import ActivityProgress
+
+CheckpointT = TypeVar("CheckpointT", bound=BaseModel)
 
 
-class ProgressReporter:
-    """For async activities: `activity.client()` exists only there."""
+def report(percent: int, stage: str, checkpoint: Any = None) -> None:
+    """Heartbeat with how far along this activity is (and, optionally, where a retry may resume)."""
+    details: list[Any] = [ActivityProgress(percent=max(0, min(100, percent)), stage=stage)]
+    if checkpoint is not None:
+        details.append(checkpoint)
+    activity.heartbeat(*details)
 
-    def __init__(self, *, min_interval_s: float = 1.0) -> None:
-        self._min_interval_s = min_interval_s
-        self._last_signal = 0.0
-        self._last_percent = -1
 
-    async def report(self, percent: int, stage: str, *details: object) -> None:
-        activity.heartbeat(*details)
-        now = time.monotonic()
-        if percent == self._last_percent or (
-            now - self._last_signal < self._min_interval_s and percent < 100
-        ):
-            return
-        self._last_signal, self._last_percent = now, percent
-        info = activity.info()
-        assert info.workflow_id, "progress is reported by workflow activities only"
-        handle = activity.client().get_workflow_handle(info.workflow_id, run_id=info.workflow_run_id)
-        try:
-            await handle.signal("report_progress", ProgressUpdate(progress=percent, stage=stage))
-        except RPCError as error:
-            # Progress is informative: never fail the real work because the workflow could not be told.
-            activity.logger.warning("progress signal not delivered: %s", error)
+def last_checkpoint(checkpoint_type: type[CheckpointT]) -> CheckpointT | None:
+    """The checkpoint the previous attempt last heartbeated, or None on a first attempt."""
+    details = activity.info().heartbeat_details
+    if len(details) < 2:
+        return None
+    try:
+        return checkpoint_type.model_validate(details[1])
+    except ValidationError:
+        # A checkpoint from an older version of the code: start over rather than resume wrongly.
+        activity.logger.warning("ignoring an unreadable checkpoint from the previous attempt")
+        return None

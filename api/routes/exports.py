@@ -1,25 +1,26 @@
-"""Start routes of the export tasks (`/api/tasks/export/...`)."""
+"""Start routes of the export tasks (`/api/tasks/export/...`), as the seed named them."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.deps import TemporalClientDep
-from api.task_starter import start_task, submitted
-from gaveurs.catalogue import TaskName
+from api.deps import IdempotencyKey, TemporalClientDep
+from api.schemas import SUBMITTED_MODELS, TaskSubmitted
+from api.task_starter import start_task
+from gaveurs.catalogue.exports import LOT_PDF_REPORT
 from gaveurs.contracts.exports import LotPdfReportInput, ReportType
 
 router = APIRouter()
 
 
-@router.post("/export/pdf/lot")
+@router.post("/export/pdf/lot", response_model=SUBMITTED_MODELS[LOT_PDF_REPORT.name])
 async def lot_pdf_report(
     client: TemporalClientDep,
-    lot_id: Annotated[int, Query(gt=0)],
+    lot_id: Annotated[int, Query(gt=0, le=2**31 - 1)],
     report_type: Annotated[ReportType, Query(description="summary or complete")] = "complete",
-) -> dict[str, Any]:
+    idempotency_key: IdempotencyKey = None,
+) -> TaskSubmitted:
     params = LotPdfReportInput(lot_id=lot_id, report_type=report_type)
-    started = await start_task(client, TaskName.LOT_PDF_REPORT, params, lot_id=lot_id)
-    return submitted(TaskName.LOT_PDF_REPORT, started, lot_id=lot_id, report_type=report_type)
+    return await start_task(client, LOT_PDF_REPORT, params, idempotency_key=idempotency_key)

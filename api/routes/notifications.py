@@ -1,26 +1,21 @@
-"""Start routes of the notification tasks (`/api/tasks/notifications/...`)."""
+"""Start routes of the notification tasks (`/api/tasks/notifications/...`), as the seed named them."""
 
 from __future__ import annotations
 
-from typing import Any
+from fastapi import APIRouter
 
-from fastapi import APIRouter, HTTPException, status
-
-from api.deps import TemporalClientDep
-from api.task_starter import start_task, submitted
-from gaveurs.catalogue import TaskName
+from api.deps import IdempotencyKey, TemporalClientDep
+from api.schemas import SUBMITTED_MODELS, TaskSubmitted
+from api.task_starter import start_task
+from gaveurs.catalogue.notifications import SMS_ALERT
 from gaveurs.contracts.notifications import SmsAlertInput
-from gaveurs.notify.phone import InvalidPhone, normalize_e164
 
 router = APIRouter()
 
 
-@router.post("/notifications/sms")
-async def sms_alert(client: TemporalClientDep, alert: SmsAlertInput) -> dict[str, Any]:
-    try:
-        phone = normalize_e164(alert.phone)
-    except InvalidPhone as error:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(error)) from error
-    params = alert.model_copy(update={"phone": phone})
-    started = await start_task(client, TaskName.SMS_ALERT, params)
-    return submitted(TaskName.SMS_ALERT, started, phone=phone)
+@router.post("/notifications/sms", response_model=SUBMITTED_MODELS[SMS_ALERT.name])
+async def sms_alert(
+    client: TemporalClientDep, alert: SmsAlertInput, idempotency_key: IdempotencyKey = None
+) -> TaskSubmitted:
+    """The answer echoes the phone in its canonical E.164 form, the one the SMS goes to."""
+    return await start_task(client, SMS_ALERT, alert, idempotency_key=idempotency_key)

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter
 
-from api.deps import TemporalClientDep
-from api.task_starter import start_task, submitted
-from gaveurs.catalogue import TaskName
+from api.deps import IdempotencyKey, TemporalClientDep
+from api.schemas import SUBMITTED_MODELS, TaskSubmitted
+from api.task_starter import start_task
+from gaveurs.catalogue.maintenance import HEALTH_CHECK
 from gaveurs.contracts.system import HealthCheckInput
 
 router = APIRouter()
 
 
-@router.post("/system/health-check")
-async def health_check(client: TemporalClientDep) -> dict[str, Any]:
-    started = await start_task(client, TaskName.HEALTH_CHECK, HealthCheckInput())
-    return submitted(TaskName.HEALTH_CHECK, started)
+@router.post("/system/health-check", response_model=SUBMITTED_MODELS[HEALTH_CHECK.name])
+async def health_check(client: TemporalClientDep, idempotency_key: IdempotencyKey = None) -> TaskSubmitted:
+    return await start_task(client, HEALTH_CHECK, HealthCheckInput(), idempotency_key=idempotency_key)

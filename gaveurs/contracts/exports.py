@@ -47,7 +47,7 @@ class LotReportData(BaseModel):
 
 
 class RenderLotReportInput(BaseModel):
-    data: LotReportData
+    lot_id: int
     report_type: ReportType
     task_id: str
     generated_on: date  # from the workflow clock, so a retry writes the same file name

@@ -23,8 +23,11 @@ class TrainSymbolicRegressionInput(BaseModel):
 
 
 class TrainingSet(BaseModel):
+    """The cohort's features, loaded inside the fitting activity: it never travels through history."""
+
     lot_id: int
     site_code: str
+    genetique: str
     target: str
     feature_names: list[str]
     rows: list[list[float]]
@@ -33,10 +36,34 @@ class TrainingSet(BaseModel):
     excluded_incident_lots: int
 
 
+class TrainingSetSummary(BaseModel):
+    """What the workflow needs to know of the cohort (its size, the lot's site), without the rows."""
+
+    site_code: str
+    genetique: str
+    target: str
+    n_lots: int
+    excluded_incident_lots: int
+
+
 class SymbolicFitRequest(BaseModel):
     training_set: TrainingSet
+    engine: Literal["pysr", "pyoperon"]
     restarts: int
     generations: int
+
+
+class SymbolicCandidate(BaseModel):
+    expression: str  # sympy's string form, variables named after the lot features
+    complexity: int
+    r2_holdout: float
+
+
+class SymbolicCheckpoint(BaseModel):
+    """Restarts already searched: a retried fit resumes after them instead of starting over."""
+
+    restarts_done: int
+    candidates: list[SymbolicCandidate]
 
 
 class SymbolicFit(BaseModel):
@@ -48,6 +75,7 @@ class SymbolicFit(BaseModel):
     complexity: int
     n_samples: int
     prediction_for_lot: float | None
+    resumed_restarts: int = 0  # restarts taken from a previous attempt's checkpoint
 
 
 class SymbolicRegressionResult(BaseModel):

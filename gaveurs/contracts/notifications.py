@@ -1,15 +1,30 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
+
+from gaveurs.notify.phone import InvalidPhone, normalize_e164
 
 Priority = Literal["low", "normal", "high"]
 
 
+def _e164(raw: str) -> str:
+    try:
+        return normalize_e164(raw)
+    except InvalidPhone as error:
+        raise ValueError(str(error)) from None
+
+
+# Validated wherever an input is built (API routes, the generic start route, schedules): canonical E.164.
+E164Phone = Annotated[
+    str, Field(max_length=32, description="E.164, e.g. +33612345678"), AfterValidator(_e164)
+]
+
+
 class SmsAlertInput(BaseModel):
-    phone: str = Field(description="E.164, e.g. +33612345678")
+    phone: E164Phone
     message: str = Field(min_length=1, max_length=1600)
     priority: Priority = "normal"
 

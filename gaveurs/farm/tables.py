@@ -29,3 +29,8 @@ class Table:
 
     def column(self, name: str) -> Column:
         return self.data[self.columns.index(name)]
+
+    def values(self, name: str) -> list[Any]:
+        """One column as plain Python values."""
+        column = self.column(name)
+        return column.tolist() if isinstance(column, np.ndarray) else list(column)

@@ -17,7 +17,8 @@ from typing import Literal
 import numpy as np
 import sympy as sp
 
-from gaveurs.contracts.ml import SymbolicFit
+from gaveurs.child_process import Reporter
+from gaveurs.contracts.ml import SymbolicCandidate, SymbolicCheckpoint, SymbolicFit, SymbolicFitRequest
 
 Engine = Literal["pysr", "pyoperon"]
 
@@ -128,6 +129,22 @@ def pysr_front(
     return [regressor.sympy(index) for index in range(len(regressor.equations_))]
 
 
+def prune(candidates: Sequence[Candidate]) -> list[Candidate]:
+    """The candidates `choose` could still pick however later restarts go, best per complexity.
+
+    The best hold-out R² only grows as restarts add candidates, so one already below best − tolerance can
+    never be chosen; among equal complexities only the best R² can. Keeps checkpoints small and exact.
+    """
+    best = max(c.r2_holdout for c in candidates)
+    kept: dict[int, Candidate] = {}
+    for c in candidates:
+        if c.r2_holdout >= best - R2_TOLERANCE and (
+            c.complexity not in kept or c.r2_holdout > kept[c.complexity].r2_holdout
+        ):
+            kept[c.complexity] = c
+    return sorted(kept.values(), key=lambda c: c.complexity)
+
+
 def choose(candidates: Sequence[Candidate]) -> Candidate:
     best = max(c.r2_holdout for c in candidates)
     good = [c for c in candidates if c.r2_holdout >= best - R2_TOLERANCE]
@@ -145,20 +162,47 @@ def fit_symbolic(
     generations: int,
     seed: int = 0,
     target: str = "y",
-    on_restart: Callable[[int, int], None] = lambda done, total: None,
+    resume: SymbolicCheckpoint | None = None,
+    on_restart: Callable[[SymbolicCheckpoint, int], None] = lambda checkpoint, total: None,
 ) -> SymbolicFit:
-    """Run `restarts` independent searches on 80 % of the rows and choose on the other 20 %."""
+    """Run `restarts` independent searches on 80 % of the rows and choose on the other 20 %.
+
+    Restart i always uses seed + i and the same split, so a fit resumed from `resume` (the restarts an earlier
+    attempt finished) chooses among exactly the candidates an uninterrupted fit would have seen.
+    """
     rng = np.random.default_rng(seed)
     order = rng.permutation(len(y))
     cut = int(len(y) * (1 - HOLDOUT_FRACTION))
     train, test = order[:cut], order[cut:]
     search = pysr_front if engine == "pysr" else operon_front
+    local = {name: sp.Symbol(name) for name in names}
 
-    candidates: list[Candidate] = []
-    for restart in range(restarts):
+    resumed = min(resume.restarts_done, restarts) if resume else 0
+    candidates: list[Candidate] = (
+        [
+            Candidate(sp.sympify(c.expression, locals=local), c.complexity, c.r2_holdout)
+            for c in resume.candidates
+        ]
+        if resume and resumed
+        else []
+    )
+    for restart in range(resumed, restarts):
         front = search(X[train], y[train], names, generations=generations, seed=seed + restart)
-        candidates += [candidate(expression, names, X[test], y[test]) for expression in front]
-        on_restart(restart + 1, restarts)
+        candidates = prune(
+            candidates + [candidate(expression, names, X[test], y[test]) for expression in front]
+        )
+        on_restart(
+            SymbolicCheckpoint(
+                restarts_done=restart + 1,
+                candidates=[
+                    SymbolicCandidate(
+                        expression=sp.srepr(c.expression), complexity=c.complexity, r2_holdout=c.r2_holdout
+                    )
+                    for c in candidates
+                ],
+            ),
+            restarts,
+        )
 
     chosen = choose(candidates)
     used = [name for name in names if sp.Symbol(name) in chosen.expression.free_symbols]
@@ -176,4 +220,38 @@ def fit_symbolic(
         complexity=chosen.complexity,
         n_samples=len(y),
         prediction_for_lot=round(prediction, 2) if prediction is not None else None,
+        resumed_restarts=resumed,
+    )
+
+
+def fit_training_set(request: SymbolicFitRequest, reporter: Reporter) -> SymbolicFit:
+    """Child-process target: fit a loaded training set, reporting a checkpoint after every restart."""
+    data = request.training_set
+    resume = SymbolicCheckpoint.model_validate(reporter.resume) if reporter.resume is not None else None
+    if resume is not None:
+        reporter(
+            100 * resume.restarts_done // request.restarts,
+            f"recherche {request.engine} : reprise après {resume.restarts_done}/{request.restarts}",
+            resume.model_dump(),
+        )
+
+    def restart_done(checkpoint: SymbolicCheckpoint, total: int) -> None:
+        done = checkpoint.restarts_done
+        reporter(
+            100 * done // total,
+            f"recherche {request.engine} : {done}/{total} terminées",
+            checkpoint.model_dump(),
+        )
+
+    return fit_symbolic(
+        np.asarray(data.rows, dtype=float),
+        np.asarray(data.targets, dtype=float),
+        data.feature_names,
+        reference=data.reference_features,
+        engine=request.engine,
+        restarts=request.restarts,
+        generations=request.generations,
+        target=data.target,
+        resume=resume,
+        on_restart=restart_done,
     )

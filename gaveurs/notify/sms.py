@@ -8,11 +8,12 @@ already went out (same recipient, same body, since the reservation) instead of s
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
-from temporalio.exceptions import ApplicationError
 from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
@@ -20,7 +21,7 @@ from twilio.rest import Client
 from gaveurs.contracts.notifications import SendSmsRequest, SmsAlertResult
 from gaveurs.db.models import OutboundMessage
 from gaveurs.db.session import session_scope
-from gaveurs.errors import InvalidPhoneNumber, SmsRejected
+from gaveurs.errors import InvalidPhoneNumber, SmsRejected, TwilioUnavailable
 from gaveurs.notify.phone import InvalidPhone, normalize_e164
 from gaveurs.settings import Settings
 
@@ -49,7 +50,19 @@ class SmsSender:
         if settings.twilio_api_base:
             self.client.api.base_url = settings.twilio_api_base
 
-    def send_once(self, request: SendSmsRequest) -> SmsAlertResult:
+    def send_once(
+        self,
+        request: SendSmsRequest,
+        *,
+        before_send: Callable[[], None] = lambda: None,
+        while_sending: Callable[[], AbstractContextManager[None]] = nullcontext,
+    ) -> SmsAlertResult:
+        """Send unless this key's message already went.
+
+        `before_send` runs just before the provider call: the last moment not sending is still possible (the
+        activity lets a cancel through there). `while_sending` wraps the call and the ledger update, which
+        must not be torn apart (the activity holds cancellation off during it).
+        """
         try:
             phone = normalize_e164(request.phone)
         except InvalidPhone as error:
@@ -69,23 +82,28 @@ class SmsSender:
                 self._mark(request.idempotency_key, SENT, earlier)
                 return self._result(request, phone, earlier, "already sent", None, deduplicated=True)
 
-        try:
-            message = self.client.messages.create(to=phone, from_=self.sender, body=request.message)
-        except TwilioRestException as error:
-            if error.status in (400, 401, 403, 404):
-                self._mark(request.idempotency_key, REJECTED, None)
-                advice = (
-                    " (check TWILIO_ACCOUNT_SID / TWILIO_AUTH_TOKEN)" if error.status in (401, 403) else ""
-                )
-                raise SmsRejected.error(
-                    f"Twilio refused the SMS to {phone}: {error.code} {error.msg}{advice}", code=error.code
+        before_send()
+        with while_sending():
+            try:
+                message = self.client.messages.create(to=phone, from_=self.sender, body=request.message)
+            except TwilioRestException as error:
+                if error.status in (400, 401, 403, 404):
+                    self._mark(request.idempotency_key, REJECTED, None)
+                    advice = (
+                        " (check TWILIO_ACCOUNT_SID / TWILIO_AUTH_TOKEN)"
+                        if error.status in (401, 403)
+                        else ""
+                    )
+                    raise SmsRejected.error(
+                        f"Twilio refused the SMS to {phone}: {error.code} {error.msg}{advice}",
+                        code=error.code,
+                    ) from error
+                raise TwilioUnavailable.error(
+                    f"Twilio error {error.status} {error.code}: {error.msg}"
                 ) from error
-            raise ApplicationError(
-                f"Twilio error {error.status} {error.code}: {error.msg}", type="TwilioUnavailable"
-            ) from error
-        assert message.sid is not None
-        sent_at = self._mark(request.idempotency_key, SENT, message.sid)
-        return self._result(request, phone, message.sid, str(message.status), sent_at, deduplicated=False)
+            assert message.sid is not None
+            sent_at = self._mark(request.idempotency_key, SENT, message.sid)
+            return self._result(request, phone, message.sid, str(message.status), sent_at, deduplicated=False)
 
     def _reserve(self, key: str, phone: str, digest: str) -> _Ledger:
         """The ledger row for `key`, created in its own committed transaction if there was none."""

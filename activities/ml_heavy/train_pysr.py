@@ -1,20 +1,29 @@
-"""Activities of train_pysr_async: load the cohort's features, then fit a formula in a child process."""
+"""Activities of train_pysr_async: check the cohort, then load it and fit a formula in a child process.
+
+The training set is loaded inside the fitting activity rather than passed from a loading step: it grows with
+the farm, and whatever one activity hands another is written into the workflow's history (twice).
+"""
 
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
 
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
 
-from activities.shared.progress import ProgressReporter
-from gaveurs.contracts.ml import SymbolicFit, SymbolicFitRequest, TrainingSet, TrainSymbolicRegressionInput
+from activities.shared.child_process import run_in_child_process
+from activities.shared.progress import last_checkpoint
+from gaveurs.contracts.ml import (
+    SymbolicCheckpoint,
+    SymbolicFit,
+    SymbolicFitRequest,
+    TrainingSet,
+    TrainingSetSummary,
+    TrainSymbolicRegressionInput,
+)
 from gaveurs.db.session import session_scope
 from gaveurs.errors import EngineUnavailable, InsufficientData, LotNotFound, SiteNotFound
 from gaveurs.farm import queries
-from gaveurs.ml.symbolic import EngineNotAvailable, choose_engine
-from gaveurs.ml.symbolic_process import child_main
+from gaveurs.ml.symbolic import EngineNotAvailable, choose_engine, fit_training_set
 
 TARGET = "poids_foie_moyen_g"
 # Lots with a sanitary incident do not tell how feeding drives liver weight: leave them out of training.
@@ -22,7 +31,6 @@ INCIDENT_MORTALITY_PCT = 8.0
 MIN_TRAINING_LOTS = 30
 
 
-@activity.defn(name="load_training_set")
 def load_training_set(params: TrainSymbolicRegressionInput) -> TrainingSet:
     with session_scope() as session:
         lot = queries.get_lot(session, params.lot_id)
@@ -47,6 +55,7 @@ def load_training_set(params: TrainSymbolicRegressionInput) -> TrainingSet:
     return TrainingSet(
         lot_id=params.lot_id,
         site_code=site_code,
+        genetique=genetique,
         target=TARGET,
         feature_names=names,
         rows=[[float(getattr(row, name)) for name in names] for row in usable],
@@ -56,45 +65,33 @@ def load_training_set(params: TrainSymbolicRegressionInput) -> TrainingSet:
     )
 
 
+@activity.defn(name="check_training_set")
+def check_training_set(params: TrainSymbolicRegressionInput) -> TrainingSetSummary:
+    """Fails fast (LotNotFound, SiteNotFound, InsufficientData) before any search starts."""
+    data = load_training_set(params)
+    return TrainingSetSummary(
+        site_code=data.site_code,
+        genetique=data.genetique,
+        target=data.target,
+        n_lots=len(data.rows),
+        excluded_incident_lots=data.excluded_incident_lots,
+    )
+
+
 @activity.defn(name="fit_symbolic_regression")
-async def fit_symbolic_regression(request: SymbolicFitRequest) -> SymbolicFit:
+async def fit_symbolic_regression(params: TrainSymbolicRegressionInput) -> SymbolicFit:
     try:
         engine = choose_engine()
     except EngineNotAvailable as error:
         raise EngineUnavailable.error(str(error)) from error
-
-    reporter = ProgressReporter()
-    context = multiprocessing.get_context("spawn")
-    receiver, sender = context.Pipe(duplex=False)
-    process = context.Process(
-        target=child_main, args=(request.model_dump_json(), engine, sender), name="symbolic-fit", daemon=True
+    training_set = await asyncio.to_thread(load_training_set, params)
+    resume = last_checkpoint(SymbolicCheckpoint)
+    request = SymbolicFitRequest(
+        training_set=training_set, engine=engine, restarts=params.restarts, generations=params.generations
     )
-    process.start()
-    sender.close()
-    try:
-        await reporter.report(0, f"recherche {engine} : démarrage")
-        while True:
-            while receiver.poll():
-                kind, *payload = receiver.recv()
-                if kind == "progress":
-                    done, total = payload
-                    await reporter.report(
-                        100 * done // total, f"recherche {engine} : {done}/{total} terminées", done
-                    )
-                elif kind == "result":
-                    return SymbolicFit.model_validate_json(payload[0])
-                else:
-                    raise ApplicationError(payload[0], type="SymbolicFitFailed")
-            if not process.is_alive() and not receiver.poll():
-                raise ApplicationError(
-                    f"fitting process exited with code {process.exitcode} before answering",
-                    type="SymbolicFitCrashed",
-                )
-            activity.heartbeat()
-            await asyncio.sleep(0.25)
-    finally:
-        # Reached on success, failure and cancellation alike: the search never outlives the activity.
-        if process.is_alive():
-            process.kill()
-        process.join(timeout=5)
-        receiver.close()
+    return await run_in_child_process(
+        fit_training_set,
+        request,
+        stage=f"recherche {engine} : démarrage",
+        resume=resume.model_dump() if resume else None,
+    )

@@ -12,7 +12,7 @@ from temporalio.api.taskqueue.v1 import TaskQueue as TaskQueueRef
 from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 
 from gaveurs.artifacts import ArtifactStore
-from gaveurs.contracts.system import ComponentHealth
+from gaveurs.contracts.system import ComponentHealth, HealthCheckInput
 from gaveurs.db.models import Lot
 from gaveurs.db.session import session_scope
 from gaveurs.queues import TaskQueue
@@ -29,7 +29,7 @@ def _timed(check: Callable[[], str]) -> ComponentHealth:
 
 
 @activity.defn(name="check_database")
-def check_database() -> ComponentHealth:
+def check_database(_params: HealthCheckInput) -> ComponentHealth:
     def probe() -> str:
         with session_scope() as session:
             lots = session.scalar(select(func.count()).select_from(Lot))
@@ -39,7 +39,7 @@ def check_database() -> ComponentHealth:
 
 
 @activity.defn(name="check_artifact_store")
-def check_artifact_store() -> ComponentHealth:
+def check_artifact_store(_params: HealthCheckInput) -> ComponentHealth:
     store = ArtifactStore(get_settings().artifact_dir)
 
     def probe() -> str:
@@ -50,7 +50,7 @@ def check_artifact_store() -> ComponentHealth:
 
 
 @activity.defn(name="check_task_queues")
-async def check_task_queues() -> dict[str, ComponentHealth]:
+async def check_task_queues(_params: HealthCheckInput) -> dict[str, ComponentHealth]:
     """Each queue is healthy when at least one worker polls it for both workflow and activity tasks."""
     client = activity.client()
     results: dict[str, ComponentHealth] = {}

@@ -1,35 +1,25 @@
-"""ml_light: quick models over lot KPIs."""
+"""detect_anomalies_async: Isolation Forest over the KPIs of finished lots (one site, or all)."""
 
 from __future__ import annotations
-
-from datetime import timedelta
 
 from temporalio import workflow
 
 from workflows._history import record_history
-from workflows._progress import ProgressTracking
+from workflows._task import TaskWorkflow, task_workflow
 
 with workflow.unsafe.imports_passed_through():
-    from activities.ml_light.anomalies import score_lot_anomalies
+    from activities.ml_light.detect_anomalies import score_lot_anomalies
+    from gaveurs.catalogue.ml import DETECT_ANOMALIES
     from gaveurs.contracts.ml import AnomalyDetectionResult, DetectAnomaliesInput
-    from workflows._policies import retry_policy
+    from workflows._options import CPU_SHORT, execute
 
 
-@workflow.defn(name="detect_anomalies_async")
-class DetectAnomaliesWorkflow(ProgressTracking):
-    """Isolation Forest over the KPIs of finished lots (one site, or all)."""
-
+@task_workflow(DETECT_ANOMALIES)
+class DetectAnomaliesWorkflow(TaskWorkflow):
     @workflow.run
     async def run(self, params: DetectAnomaliesInput) -> AnomalyDetectionResult:
-        self.stage("calcul des indicateurs et Isolation Forest", 5, 85)
-        scored = await workflow.execute_activity(
-            score_lot_anomalies,
-            params,
-            start_to_close_timeout=timedelta(minutes=10),
-            heartbeat_timeout=timedelta(seconds=30),
-            retry_policy=retry_policy(initial_s=1.0, maximum_s=30.0, attempts=4),
-            cancellation_type=workflow.ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-        )
+        self.stage("calcul des indicateurs et Isolation Forest", 5, 90)
+        scored = await execute(score_lot_anomalies, params, CPU_SHORT)
         detected_at = workflow.now()
         result = AnomalyDetectionResult(
             site_code=params.site_code,
@@ -39,10 +29,9 @@ class DetectAnomaliesWorkflow(ProgressTracking):
             detected_at=detected_at,
         )
 
-        self.stage("enregistrement de l'historique", 85, 99)
+        self.stage("enregistrement de l'historique", 90)
         await record_history(
-            "detect_anomalies_async",
-            lot_id=None,
+            DETECT_ANOMALIES.name,
             site_code=params.site_code,
             engine="sklearn.IsolationForest",
             summary=f"{len(scored.anomalies)} lots anormaux sur {scored.n_lots}",

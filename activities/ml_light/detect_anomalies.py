@@ -1,0 +1,57 @@
+"""Activity of detect_anomalies_async: KPIs straight from SQL, the forest in a child process, anomalies back."""
+
+from __future__ import annotations
+
+import asyncio
+
+from pydantic import BaseModel
+from temporalio import activity
+
+from activities.shared.child_process import run_in_child_process
+from gaveurs.child_process import Reporter
+from gaveurs.contracts.ml import DetectAnomaliesInput, LotAnomaly, LotKpis
+from gaveurs.db.session import session_scope
+from gaveurs.errors import InsufficientData, SiteNotFound
+from gaveurs.farm import queries
+from gaveurs.ml.anomalies import detect_anomalies
+
+MIN_LOTS = 20
+
+
+class ScoredLots(BaseModel):
+    n_lots: int
+    anomalies: list[LotAnomaly]
+
+
+class ForestRequest(BaseModel):
+    kpis: list[LotKpis]
+    contamination: float
+
+
+def score_in_child(request: ForestRequest, reporter: Reporter) -> ScoredLots:
+    """Child-process target: the Isolation Forest over already loaded KPIs."""
+    reporter(10, "Isolation Forest")
+    anomalies = detect_anomalies(request.kpis, contamination=request.contamination)
+    return ScoredLots(n_lots=len(request.kpis), anomalies=anomalies)
+
+
+def load_kpis(params: DetectAnomaliesInput) -> list[LotKpis]:
+    with session_scope() as session:
+        if params.site_code is not None and params.site_code not in queries.site_codes(session):
+            raise SiteNotFound.error(f"site {params.site_code} not found")
+        kpis = queries.lot_kpis(session, params.site_code)
+    if len(kpis) < MIN_LOTS:
+        raise InsufficientData.error(
+            f"only {len(kpis)} finished lots for site {params.site_code or 'all'}; at least {MIN_LOTS} are needed"
+        )
+    return kpis
+
+
+@activity.defn(name="score_lot_anomalies")
+async def score_lot_anomalies(params: DetectAnomaliesInput) -> ScoredLots:
+    kpis = await asyncio.to_thread(load_kpis, params)
+    return await run_in_child_process(
+        score_in_child,
+        ForestRequest(kpis=kpis, contamination=params.contamination),
+        stage="indicateurs chargés",
+    )

@@ -1,0 +1,1 @@
+"""Workflows of the `default` task queue, one module per task."""

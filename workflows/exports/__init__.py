@@ -1,0 +1,1 @@
+"""Workflows of the `exports` task queue, one module per task."""

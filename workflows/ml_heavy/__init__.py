@@ -1,0 +1,1 @@
+"""Workflows of the `ml_heavy` task queue, one module per task."""

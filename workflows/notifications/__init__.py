@@ -1,0 +1,1 @@
+"""Workflows of the `notifications` task queue, one module per task."""
