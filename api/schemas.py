@@ -7,9 +7,10 @@ seed's answers did), and the status answer's `result` is any catalogued task's r
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from typing import TYPE_CHECKING, Any, Literal, Union
 
-from pydantic import BaseModel, Field, create_model
+from pydantic import BaseModel, Field, JsonValue, create_model
 
 from gaveurs.catalogue import CATALOGUE, AnySpec
 
@@ -36,15 +37,12 @@ class TaskSubmitted(BaseModel):
     run_id: str
 
 
-def _submitted_model(spec: AnySpec) -> type[TaskSubmitted]:
+@cache
+def submitted_model(spec: AnySpec) -> type[TaskSubmitted]:
+    """The submit answer of `spec`'s task: TaskSubmitted plus the input fields the seed echoed."""
     fields: dict[str, Any] = {name: (spec.input.model_fields[name].annotation, ...) for name in spec.echo}
     name = "".join(part.capitalize() for part in spec.name.split("_")) + "Submitted"
     return create_model(name, __base__=TaskSubmitted, **fields)
-
-
-SUBMITTED_MODELS: dict[str, type[TaskSubmitted]] = {
-    name: _submitted_model(spec) for name, spec in CATALOGUE.items()
-}
 
 
 class TaskStatus(BaseModel):
@@ -57,7 +55,8 @@ class TaskStatus(BaseModel):
     stage: str | None = None
     started_at: datetime | None = None
     completed_at: datetime | None = None
-    result: TaskResult | None = None
+    # A catalogued task's result model; a workflow started outside the catalogue gives its raw JSON.
+    result: TaskResult | JsonValue = None
     error: str | None = Field(
         None, description="`Type: message` of the failure, or of the last failed attempt"
     )

@@ -9,7 +9,7 @@ from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
-from api.schemas import SUBMITTED_MODELS, TaskSubmitted
+from api.schemas import TaskSubmitted, submitted_model
 from gaveurs.catalogue import AnySpec
 from gaveurs.task_ids import format_task_id
 
@@ -52,7 +52,7 @@ async def start_task(
         existing = await client.get_workflow_handle(workflow_id).describe()
         run_id, joined = existing.run_id, True
         running = existing.status == WorkflowExecutionStatus.RUNNING
-    return SUBMITTED_MODELS[spec.name](
+    return submitted_model(spec)(
         task_id=format_task_id(workflow_id, run_id),
         message=spec.started_message,
         already_running=running,

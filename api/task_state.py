@@ -19,6 +19,7 @@ from typing import Any
 
 from temporalio.api.common.v1 import WorkflowExecution
 from temporalio.api.enums.v1 import EventType, PendingActivityState, PendingWorkflowTaskState
+from temporalio.api.failure.v1 import Failure
 from temporalio.api.workflowservice.v1 import GetWorkflowExecutionHistoryReverseRequest
 from temporalio.client import (
     Client,
@@ -167,8 +168,16 @@ async def _workflow_task_error(client: Client, handle: WorkflowHandle[Any, Any])
     for event in response.history.events:
         if event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED:
             failure = event.workflow_task_failed_event_attributes.failure
-            return f"WorkflowTaskFailed: {failure.message}"
+            return f"WorkflowTaskFailed: {_failure_text(failure)}"
     return None
+
+
+def _failure_text(failure: Failure) -> str | None:
+    """`Type: message` of a raw failure (the last attempt's), as describe_failure gives for closed tasks."""
+    if not failure.message:
+        return None
+    kind = failure.application_failure_info.type if failure.HasField("application_failure_info") else ""
+    return f"{kind}: {failure.message}" if kind else failure.message
 
 
 def _task_name(description: WorkflowExecutionDescription) -> str:
@@ -250,7 +259,7 @@ async def _running_state(
     task = raw.pending_workflow_task if raw.HasField("pending_workflow_task") else None
     if retrying:
         attempt = retrying[0]
-        base.update(status="RETRY", retries=attempt.attempt - 1, error=attempt.last_failure.message or None)
+        base.update(status="RETRY", retries=attempt.attempt - 1, error=_failure_text(attempt.last_failure))
         if attempt.HasField("next_attempt_schedule_time"):
             base["eta"] = _moment(attempt.next_attempt_schedule_time)
     elif task is not None and task.attempt > 1:

@@ -1,7 +1,9 @@
 """The running system for end-to-end tests: Temporal dev server, Twilio sink, workers and API as processes.
 
-Everything listens on free loopback ports and keeps its state under a temporary directory, so a test run never
-touches a developer's own stack.
+The stack runs once per farm-database backend (SQLite, then PostgreSQL), each in namespaces of its own on the
+one dev server, so leftovers of one can never be picked up by the other's workers. Everything listens on
+free loopback ports and keeps its state under a temporary directory: a test run never touches a developer's
+own stack.
 """
 
 from __future__ import annotations
@@ -24,32 +26,46 @@ from gaveurs.processes import ProcessGroup, wait_http
 from gaveurs.queues import TaskQueue
 from gaveurs.temporal_client import register_search_attributes
 from gaveurs.temporal_server import DevServer, free_port, start_dev_server, wait_until_serving
+from tests.fixtures_db import drop_postgres_database, make_postgres_database, postgres_or_skip
 
 PROJECT = Path(__file__).resolve().parent.parent
-# A second namespace for tests that run their own workers (e.g. killing one) without the shared ones.
-ISOLATED_NAMESPACE = "isolated"
+# Per backend: the namespace of the shared workers, and one for tests that run their own workers (e.g.
+# killing one) without the shared ones.
+NAMESPACES = {"sqlite": ("default", "isolated"), "postgres": ("pg", "pg-isolated")}
+# For tests that start the whole launcher (`make run`'s code) against the test server.
+LAUNCHER_NAMESPACE = "launcher"
+# For tests that run deliberately misbehaving workflows on in-process workers.
+LIFECYCLE_NAMESPACE = "lifecycle"
+STACK_BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
 @dataclass
 class Stack:
+    backend: str
     root: Path
     group: ProcessGroup
     temporal_address: str
     api_url: str
     sink_url: str
     database_url: str
+    namespace: str
+    isolated_namespace: str
 
     @property
     def env(self) -> dict[str, str]:
         return self.group.env
 
-    def spawn(self, *args: str, name: str, namespace: str | None = None) -> subprocess.Popen[bytes]:
+    def spawn(
+        self, *args: str, name: str, namespace: str | None = None, **env: str
+    ) -> subprocess.Popen[bytes]:
         overrides = {"TEMPORAL_NAMESPACE": namespace} if namespace else {}
-        return self.group.spawn(name, *args, **overrides)
+        return self.group.spawn(name, *args, **overrides, **env)
 
-    async def client(self, namespace: str = "default") -> Client:
+    async def client(self, namespace: str | None = None) -> Client:
         return await Client.connect(
-            self.temporal_address, namespace=namespace, data_converter=pydantic_data_converter
+            self.temporal_address,
+            namespace=namespace or self.namespace,
+            data_converter=pydantic_data_converter,
         )
 
 
@@ -76,16 +92,20 @@ async def wait_for_pollers(client: Client, queues: list[TaskQueue], timeout: flo
 @pytest.fixture(scope="session")
 def temporal_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevServer]:
     root = tmp_path_factory.mktemp("temporal")
+    namespaces = [ns for pair in NAMESPACES.values() for ns in pair if ns != "default"] + [
+        LAUNCHER_NAMESPACE,
+        LIFECYCLE_NAMESPACE,
+    ]
     server = start_dev_server(
         db_file=root / "temporal.db",
         port=free_port(),
         ui_port=None,
         log_path=root / "temporal.log",
-        namespaces=(ISOLATED_NAMESPACE,),
+        namespaces=tuple(namespaces),
     )
 
     async def ready() -> None:
-        for namespace in ("default", ISOLATED_NAMESPACE):
+        for namespace in ("default", *namespaces):
             client = await wait_until_serving(server.address, namespace)
             await register_search_attributes(client)
 
@@ -96,35 +116,50 @@ def temporal_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevSer
         server.stop()
 
 
-@pytest.fixture(scope="session")
-def stack(temporal_server: DevServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    root = tmp_path_factory.mktemp("stack")
-    database_url = f"sqlite:///{root / 'farm.db'}"
+def _farm_database(backend: str, root: Path) -> str:
+    if backend == "sqlite":
+        return f"sqlite:///{root / 'farm.db'}"
+    postgres_or_skip()
+    return make_postgres_database()
+
+
+@pytest.fixture(scope="session", params=STACK_BACKENDS)
+def stack(
+    request: pytest.FixtureRequest, temporal_server: DevServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Stack]:
+    backend: str = request.param
+    root = tmp_path_factory.mktemp(f"stack-{backend}")
+    database_url = _farm_database(backend, root)
+    namespace, isolated = NAMESPACES[backend]
     api_port, sink_port = free_port(), free_port()
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
         "TEMPORAL_ADDRESS": temporal_server.address,
-        "TEMPORAL_NAMESPACE": "default",
+        "TEMPORAL_NAMESPACE": namespace,
         "ARTIFACT_DIR": str(root / "artifacts"),
         "TWILIO_API_BASE": f"http://127.0.0.1:{sink_port}",
         "WORKER_GRACEFUL_SHUTDOWN_S": "5",
         "PYTHONUNBUFFERED": "1",
     }
     env.pop("API_TOKEN", None)
+    env.pop("FAULT_PAUSES", None)
     stack = Stack(
+        backend=backend,
         root=root,
         group=ProcessGroup(log_dir=root, env=env),
         temporal_address=temporal_server.address,
         api_url=f"http://127.0.0.1:{api_port}",
         sink_url=f"http://127.0.0.1:{sink_port}",
         database_url=database_url,
+        namespace=namespace,
+        isolated_namespace=isolated,
     )
-    subprocess.run(
-        [sys.executable, "-m", "gaveurs", "demo", "load", "--size", "small", "--database-url", database_url],
-        cwd=PROJECT, env=env, check=True, capture_output=True,
-    )  # fmt: skip
     try:
+        subprocess.run(
+            [sys.executable, "-m", "gaveurs", "demo", "load", "--size", "small", "--database-url", database_url],
+            cwd=PROJECT, env=env, check=True, capture_output=True,
+        )  # fmt: skip
         sink = stack.spawn("-m", "gaveurs.notify.twilio_sink", "--port", str(sink_port), name="twilio-sink")
         stack.spawn("-m", "workers", "all", name="workers")
         api = stack.spawn("-m", "uvicorn", "api.main:app", "--port", str(api_port), name="api")
@@ -141,6 +176,8 @@ def stack(temporal_server: DevServer, tmp_path_factory: pytest.TempPathFactory) 
         yield stack
     finally:
         stack.group.stop()
+        if backend == "postgres":
+            drop_postgres_database(database_url)
 
 
 @pytest.fixture

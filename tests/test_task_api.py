@@ -184,20 +184,11 @@ def test_unknown_site_fails_with_a_clear_error(api: httpx.Client) -> None:
     assert done["status"] == "FAILURE" and done["error"] == "SiteNotFound: site ZZ not found"
 
 
-def test_exports_never_leave_the_artifact_store(api: httpx.Client, stack: Stack) -> None:
-    (stack.root / "secret.txt").write_text("do not serve")
-    for path in ("/exports/../secret.txt", "/exports/%2e%2e/secret.txt", "/exports/..%2Fsecret.txt",
-                 "/exports/reports/missing.pdf", "/exports/.hidden"):  # fmt: skip
-        response = api.get(path)
-        assert response.status_code == 404, path
-        assert "do not serve" not in response.text
-
-
 def test_cli_lists_tasks_by_search_attribute(api: httpx.Client, stack: Stack) -> None:
     submitted = api.post("/api/tasks/system/health-check").json()
     wait_for_end(api, submitted["task_id"], timeout=60)
     listed = subprocess.run(
-        [temporal_cli(), "workflow", "list", "--address", stack.temporal_address,
+        [temporal_cli(), "workflow", "list", "--address", stack.temporal_address, "--namespace", stack.namespace,
          "--query", "TaskName='health_check_periodic' AND Queue='default'", "--output", "json"],
         capture_output=True, text=True, check=True,
     )  # fmt: skip
@@ -213,3 +204,59 @@ def test_status_reports_running_tasks_as_started_with_progress(api: httpx.Client
     finally:
         api.delete(f"/api/tasks/cancel/{task_id}")
         wait_for_end(api, task_id, timeout=60)
+
+
+def test_any_task_starts_by_its_seed_or_celery_name(api: httpx.Client) -> None:
+    by_celery = api.post("/api/tasks/run/app.tasks.scheduled_tasks.health_check_periodic", json={})
+    assert by_celery.status_code == 200, by_celery.text
+    assert by_celery.json()["task_id"].startswith("health-check-")
+    by_seed = api.post(
+        "/api/tasks/run/detect_anomalies_async", json={"site_code": "LS", "contamination": 0.05}
+    )
+    assert by_seed.status_code == 200 and by_seed.json()["workflow_id"].startswith("detect-anomalies-LS")
+    for task_id in (by_celery.json()["task_id"], by_seed.json()["task_id"]):
+        assert wait_for_end(api, task_id)["status"] == "SUCCESS"
+
+    unknown = api.post("/api/tasks/run/app.tasks.ml_tasks.nope", json={})
+    assert unknown.status_code == 404 and "known tasks" in unknown.json()["message"]
+    bad = api.post("/api/tasks/run/train_pysr_async", json={"lot_id": -4})
+    assert bad.status_code == 422 and bad.json()["message"] == "lot_id: Input should be greater than 0"
+    phone = api.post("/api/tasks/run/send_sms_alert", json={"phone": "0612345678", "message": "x"})
+    assert phone.status_code == 422 and "E.164" in phone.json()["message"]
+
+
+def test_status_waits_for_the_end_when_asked(api: httpx.Client) -> None:
+    task_id = api.post("/api/tasks/system/health-check").json()["task_id"]
+    done = api.get(f"/api/tasks/status/{task_id}?wait=30").json()  # one request, answered at the end
+    assert done["status"] == "SUCCESS" and done["result"]["status"] == "healthy"
+    assert api.get(f"/api/tasks/status/{task_id}?wait=999").status_code == 422
+
+
+def test_progress_costs_no_history_and_the_training_set_stays_out_of_it(
+    api: httpx.Client, stack: Stack
+) -> None:
+    short = api.post("/api/tasks/ml/pysr/train?lot_id=3477&restarts=1&generations=20").json()
+    long = api.post("/api/tasks/ml/pysr/train?lot_id=3477&restarts=6&generations=20").json()
+    for submitted in (short, long):
+        assert wait_for_end(api, submitted["task_id"])["status"] == "SUCCESS"
+
+    async def sizes() -> list[tuple[int, int]]:
+        client = await stack.client()
+        found = []
+        for submitted in (short, long):
+            description = await client.get_workflow_handle(
+                submitted["workflow_id"], run_id=submitted["run_id"]
+            ).describe()
+            found.append(
+                (
+                    description.history_length,
+                    description.raw_description.workflow_execution_info.history_size_bytes,
+                )
+            )
+        return found
+
+    (short_events, _), (long_events, long_bytes) = asyncio.run(sizes())
+    # Six times the work, the same history: progress travels in heartbeats, not in events.
+    assert short_events == long_events <= 30
+    # The cohort's rows (hundreds of lots × features) never pass through history.
+    assert long_bytes < 12_000, long_bytes

@@ -23,7 +23,7 @@ from activities.shared.child_process import warm_up
 from gaveurs.queues import TaskQueue
 from gaveurs.settings import Settings, get_settings
 from gaveurs.temporal_client import connect
-from workers.registry import workloads
+from workers.registry import QueueWorkload, workloads
 
 log = logging.getLogger("workers")
 # Libraries our input models validate with run inside workflows when an input is decoded; they are
@@ -34,9 +34,10 @@ SANDBOX = SandboxedWorkflowRunner(
 
 
 def build_worker(
-    client: Client, queue: TaskQueue, settings: Settings, executor: ThreadPoolExecutor
+    client: Client, workload: QueueWorkload, settings: Settings, executor: ThreadPoolExecutor
 ) -> Worker:
-    workload = workloads()[queue]
+    """The one way a worker is configured, for the registry's workloads and the tests' own alike."""
+    queue = workload.queue
     return Worker(
         client,
         task_queue=queue.value,
@@ -67,7 +68,7 @@ async def run_workers(queues: Sequence[TaskQueue], settings: Settings | None = N
         max_workers=sum(workloads()[q].max_concurrent_activities for q in queues) + 2,
         thread_name_prefix="activity",
     )
-    workers = [build_worker(client, queue, settings, executor) for queue in queues]
+    workers = [build_worker(client, workloads()[queue], settings, executor) for queue in queues]
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

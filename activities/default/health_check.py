@@ -15,6 +15,7 @@ from gaveurs.artifacts import ArtifactStore
 from gaveurs.contracts.system import ComponentHealth, HealthCheckInput
 from gaveurs.db.models import Lot
 from gaveurs.db.session import session_scope
+from gaveurs.faults import pause_point
 from gaveurs.queues import TaskQueue
 from gaveurs.settings import get_settings
 
@@ -31,6 +32,7 @@ def _timed(check: Callable[[], str]) -> ComponentHealth:
 @activity.defn(name="check_database")
 def check_database(_params: HealthCheckInput) -> ComponentHealth:
     def probe() -> str:
+        pause_point("check_database.probe", activity.heartbeat)
         with session_scope() as session:
             lots = session.scalar(select(func.count()).select_from(Lot))
             return f"{session.bind.dialect.name if session.bind else '?'}: {lots} lots"

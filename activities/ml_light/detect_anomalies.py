@@ -13,6 +13,7 @@ from gaveurs.contracts.ml import DetectAnomaliesInput, LotAnomaly, LotKpis
 from gaveurs.db.session import session_scope
 from gaveurs.errors import InsufficientData, SiteNotFound
 from gaveurs.farm import queries
+from gaveurs.faults import pause_point
 from gaveurs.ml.anomalies import detect_anomalies
 
 MIN_LOTS = 20
@@ -31,6 +32,7 @@ class ForestRequest(BaseModel):
 def score_in_child(request: ForestRequest, reporter: Reporter) -> ScoredLots:
     """Child-process target: the Isolation Forest over already loaded KPIs."""
     reporter(10, "Isolation Forest")
+    pause_point("score_lot_anomalies.forest", lambda: reporter(10, "Isolation Forest"))
     anomalies = detect_anomalies(request.kpis, contamination=request.contamination)
     return ScoredLots(n_lots=len(request.kpis), anomalies=anomalies)
 

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api.deps import IdempotencyKey, TemporalClientDep
-from api.schemas import SUBMITTED_MODELS, TaskSubmitted
+from api.schemas import TaskSubmitted, submitted_model
 from api.task_starter import start_task
 from gaveurs.catalogue.exports import LOT_PDF_REPORT
 from gaveurs.contracts.exports import LotPdfReportInput, ReportType
@@ -15,7 +15,7 @@ from gaveurs.contracts.exports import LotPdfReportInput, ReportType
 router = APIRouter()
 
 
-@router.post("/export/pdf/lot", response_model=SUBMITTED_MODELS[LOT_PDF_REPORT.name])
+@router.post("/export/pdf/lot", response_model=submitted_model(LOT_PDF_REPORT))
 async def lot_pdf_report(
     client: TemporalClientDep,
     lot_id: Annotated[int, Query(gt=0, le=2**31 - 1)],

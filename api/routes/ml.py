@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api.deps import IdempotencyKey, TemporalClientDep
-from api.schemas import SUBMITTED_MODELS, TaskSubmitted
+from api.schemas import TaskSubmitted, submitted_model
 from api.task_starter import start_task
 from gaveurs.catalogue.ml import DETECT_ANOMALIES, TRAIN_PYSR
 from gaveurs.contracts.ml import DetectAnomaliesInput, TrainSymbolicRegressionInput
@@ -17,7 +17,7 @@ router = APIRouter()
 SiteCodeQuery = Query(pattern=r"^[A-Z]{2}$", description="two-letter site code: LL, LS, MT")
 
 
-@router.post("/ml/pysr/train", response_model=SUBMITTED_MODELS[TRAIN_PYSR.name])
+@router.post("/ml/pysr/train", response_model=submitted_model(TRAIN_PYSR))
 async def train_pysr(
     client: TemporalClientDep,
     lot_id: Annotated[int, Query(gt=0, le=2**31 - 1, description="reference lot")],
@@ -33,7 +33,7 @@ async def train_pysr(
     return await start_task(client, TRAIN_PYSR, params, idempotency_key=idempotency_key)
 
 
-@router.post("/ml/anomalies/detect", response_model=SUBMITTED_MODELS[DETECT_ANOMALIES.name])
+@router.post("/ml/anomalies/detect", response_model=submitted_model(DETECT_ANOMALIES))
 async def detect_anomalies(
     client: TemporalClientDep,
     site_code: Annotated[str | None, SiteCodeQuery] = None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.deps import IdempotencyKey, TemporalClientDep
-from api.schemas import SUBMITTED_MODELS, TaskSubmitted
+from api.schemas import TaskSubmitted, submitted_model
 from api.task_starter import start_task
 from gaveurs.catalogue.notifications import SMS_ALERT
 from gaveurs.contracts.notifications import SmsAlertInput
@@ -13,7 +13,7 @@ from gaveurs.contracts.notifications import SmsAlertInput
 router = APIRouter()
 
 
-@router.post("/notifications/sms", response_model=SUBMITTED_MODELS[SMS_ALERT.name])
+@router.post("/notifications/sms", response_model=submitted_model(SMS_ALERT))
 async def sms_alert(
     client: TemporalClientDep, alert: SmsAlertInput, idempotency_key: IdempotencyKey = None
 ) -> TaskSubmitted:

@@ -117,7 +117,17 @@ async def cancel(client: TemporalClientDep, task_id: TaskIdPath) -> CancelAnswer
     return CancelAnswer(task_id=current.task_id, message="Task cancellation requested")
 
 
-@router.get("/events/{task_id}", responses=NOT_FOUND, response_class=StreamingResponse)
+@router.get(
+    "/events/{task_id}",
+    response_class=StreamingResponse,
+    responses={
+        **NOT_FOUND,
+        200: {
+            "description": "`data:` lines holding the status answer (TaskStatus), then `event: end`",
+            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+        },
+    },
+)
 async def events(client: TemporalClientDep, settings: SettingsDep, task_id: TaskIdPath) -> StreamingResponse:
     """Server-sent events: a `data:` line per change of status or progress, `event: end` with the final state.
 

@@ -16,6 +16,7 @@ LOT_PDF_REPORT = TaskSpec(
     result=LotPdfReportResult,
     started_message="PDF generation started",
     execution_timeout=timedelta(minutes=20),
+    example=LotPdfReportInput(lot_id=3472, report_type="complete"),
     id_prefix="lot-pdf",
     work_id=lambda p: f"lot-pdf-{p.lot_id}-{p.report_type}",
     attributes=lambda p: lot_and_site(lot_id=p.lot_id),

@@ -16,5 +16,6 @@ HEALTH_CHECK = TaskSpec(
     started_message="Health check started",
     # A check that takes longer than this has found its answer: something is down.
     execution_timeout=timedelta(minutes=5),
+    example=HealthCheckInput(),
     id_prefix="health-check",
 )

@@ -20,6 +20,9 @@ SMS_ALERT = TaskSpec(
     started_message="SMS sending started",
     # An urgent alert retries for up to an hour; later than that it is no longer an alert.
     execution_timeout=timedelta(hours=1),
+    example=SmsAlertInput(
+        phone="+33612345678", message="Alerte: mortalité élevée sur LL2601001", priority="high"
+    ),
     id_prefix="sms",
     echo=("phone",),
 )

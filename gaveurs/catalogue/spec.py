@@ -34,7 +34,8 @@ def _no_attributes(_params: Any) -> Sequence[SearchAttributePair[Any]]:
     return ()
 
 
-@dataclass(frozen=True, kw_only=True)
+# eq=False: a row is one object, compared and hashed by identity (its example input is not hashable).
+@dataclass(frozen=True, kw_only=True, eq=False)
 class TaskSpec(Generic[InputT, ResultT]):
     """A catalogued task.
 
@@ -50,6 +51,9 @@ class TaskSpec(Generic[InputT, ResultT]):
     started_message: str
     # The longest a run may take, retries included; then it ends in FAILURE instead of hanging on.
     execution_timeout: timedelta
+    # A typical input: documents the task (OpenAPI, catalogue route) and is what the replay histories,
+    # the benchmark and the Celery-style client tests run.
+    example: InputT
     id_prefix: str
     work_id: Callable[[InputT], str] | None = None
     # Search attributes beyond TaskName and Queue, e.g. `lambda p: [LOT_ID.value_set(p.lot_id)]`.

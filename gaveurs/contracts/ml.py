@@ -92,6 +92,7 @@ class SymbolicRegressionResult(BaseModel):
     n_samples: int
     excluded_incident_lots: int
     prediction_for_lot: float | None
+    resumed_restarts: int = 0  # restarts a retried fit took over from an interrupted attempt
     trained_at: datetime
 
 

@@ -41,6 +41,7 @@ class TrainPysrWorkflow(TaskWorkflow):
             n_samples=fit.n_samples,
             excluded_incident_lots=cohort.excluded_incident_lots,
             prediction_for_lot=fit.prediction_for_lot,
+            resumed_restarts=fit.resumed_restarts,
             trained_at=trained_at,
         )
         await record_history(
