@@ -1,12 +1,44 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
 SiteCode = str  # two upper-case letters: LL, LS, MT
 Severity = Literal["low", "medium", "high", "critical"]
+
+
+class SkillLevel(StrEnum):
+    """A gaveur's performance level, best first: the generator plants it, the clustering recovers it.
+
+    Values are the stored codes (like `statut`, lower-case French); `label` is what a person reads.
+    """
+
+    EXCELLENCE = "excellence"
+    HIGH = "performant"
+    AVERAGE = "moyen"
+    STRUGGLING = "en_difficulte"
+    CRITICAL = "critique"
+
+    @property
+    def label(self) -> str:
+        return _SKILL_LABELS[self]
+
+    @property
+    def rank(self) -> int:
+        """0 for the best level, 4 for the worst."""
+        return list(SkillLevel).index(self)
+
+
+_SKILL_LABELS = {
+    SkillLevel.EXCELLENCE: "Excellence",
+    SkillLevel.HIGH: "Performant",
+    SkillLevel.AVERAGE: "Moyen",
+    SkillLevel.STRUGGLING: "En difficulté",
+    SkillLevel.CRITICAL: "Critique",
+}
 
 
 class TrainSymbolicRegressionInput(BaseModel):
@@ -78,6 +110,7 @@ class LotKpis(BaseModel):
     lot_id: int
     code_lot: str
     site_code: str
+    gaveur_id: int | None = None
     itm: float
     mortalite_pct: float
     poids_foie_moyen_g: float
