@@ -7,7 +7,8 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 SiteCode = str  # two upper-case letters: LL, LS, MT
-Severity = Literal["low", "medium", "high", "critical"]
+# critical: a KPI is several times the site's norm (alert someone now); warning: clearly off, worth a look.
+Severity = Literal["critical", "warning"]
 
 
 class SkillLevel(StrEnum):
@@ -118,15 +119,28 @@ class LotKpis(BaseModel):
     sqal_reject_pct: float | None
 
 
+class KpiDeviation(BaseModel):
+    """How far one KPI of a lot is from its site's norm (the median of the site's finished lots)."""
+
+    kpi: str  # LotKpis field name
+    label: str  # French, as in the reasons
+    value: float
+    site_norm: float
+    ratio: float | None  # value / norm; None when the norm is 0
+    robust_z: float  # (value − norm) / robust spread of the site, signed
+
+
 class LotAnomaly(BaseModel):
     lot_id: int
     code_lot: str
     site_code: str
-    anomaly_score: float  # higher = more anomalous
+    anomaly_score: float  # Isolation Forest, higher = more anomalous
     severity: Severity
-    reasons: list[str]
+    reasons: list[str]  # e.g. "mortalité 18.2 % (norme du site 2.7 %, ×6.7)", strongest first
     itm: float
     mortalite_pct: float
+    deviations: list[KpiDeviation] = Field(default_factory=list)  # the KPIs named in `reasons`
+    gaveur_id: int | None = None
 
 
 class AnomalyDetectionResult(BaseModel):
@@ -136,3 +150,14 @@ class AnomalyDetectionResult(BaseModel):
     n_anomalies: int
     anomalies: list[LotAnomaly]
     detected_at: datetime
+
+
+class SiteAnomalySummary(BaseModel):
+    """One site's line in `detect_anomalies_periodic`'s answer."""
+
+    site_code: str
+    n_lots: int
+    n_anomalies: int
+    n_critical: int
+    n_warning: int
+    critical_lot_ids: list[int]  # those the alert names
