@@ -161,3 +161,74 @@ class SiteAnomalySummary(BaseModel):
     n_critical: int
     n_warning: int
     critical_lot_ids: list[int]  # those the alert names
+
+
+class ClusterGaveursInput(BaseModel):
+    """`cluster_gaveurs_async`: K-Means of the gaveurs on their finished lots' KPIs into 5 performance segments."""
+
+    min_lots: int = Field(default=3, ge=1, le=50, description="finished lots a gaveur needs to be segmented")
+    seed: int = Field(default=0, ge=0)
+
+
+class GaveurInfo(BaseModel):
+    gaveur_id: int
+    site_code: str
+    nom: str
+    prenom: str
+
+
+class GaveurClusteringData(BaseModel):
+    """What the clustering reads: every gaveur, the KPIs of their finished lots, and the planted levels if any."""
+
+    gaveurs: list[GaveurInfo]
+    lots: list[LotKpis]  # gaveur_id set
+    planted_levels: dict[int, SkillLevel] | None  # generated databases only
+
+
+class GaveurSegment(BaseModel):
+    """One gaveur: the KPIs the clustering used (medians over their finished lots) and the segment found."""
+
+    gaveur_id: int
+    site_code: str
+    nom: str
+    n_lots: int
+    segment: SkillLevel | None  # None: too few finished lots to judge
+    label: str | None
+    mortalite_pct: float | None
+    itm: float | None
+    sqal_score_moyen: float | None
+    poids_foie_moyen_g: float | None
+    planted_level: SkillLevel | None = None
+
+
+class ClusterStats(BaseModel):
+    segment: SkillLevel
+    label: str  # Excellence … Critique
+    size: int  # gaveurs
+    n_lots: int
+    # Means over the segment's gaveurs of their medians (one bad lot does not move a gaveur).
+    mortalite_pct: float
+    itm_moyen: float
+    sqal_score_moyen: float | None
+    poids_foie_moyen_g: float
+    performance_score: float  # the ordering axis: higher is better
+    gaveur_ids: list[int]
+
+
+class GaveurClustering(BaseModel):
+    n_clusters: int
+    features: list[str]
+    silhouette_score: float
+    clusters: list[ClusterStats]  # best segment first
+    gaveurs: list[GaveurSegment]
+    n_gaveurs: int  # segmented
+    n_lots: int
+    excluded_gaveur_ids: list[int]  # too few finished lots
+    # Agreement with the levels the generator planted (None on real data).
+    adjusted_rand_index: float | None
+    planted_agreement: float | None  # share of gaveurs whose segment is their planted level
+
+
+class ClusterGaveursResult(GaveurClustering):
+    status: Literal["success"] = "success"
+    trained_at: datetime
