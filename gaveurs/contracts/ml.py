@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Literal
 
@@ -230,5 +230,67 @@ class GaveurClustering(BaseModel):
 
 
 class ClusterGaveursResult(GaveurClustering):
+    status: Literal["success"] = "success"
+    trained_at: datetime
+
+
+class TrainProphetInput(BaseModel):
+    """`train_prophet_async`: Prophet forecast of a site's daily production (livers out of its line)."""
+
+    site_code: SiteCode
+    horizon_days: Literal[7, 30, 90] = 30
+
+
+class ProductionSeries(BaseModel):
+    """A site's daily production as stored: open days only, oldest first."""
+
+    site_code: str
+    measure: str  # column of site_daily_production
+    unit: str
+    days: list[date]
+    values: list[float]
+
+
+class ForecastDay(BaseModel):
+    date: date
+    forecast: float
+    confidence_lower: float
+    confidence_upper: float
+    closed: bool = False  # a weekday the line never works: forecast 0
+
+
+class HoldoutDay(BaseModel):
+    date: date
+    actual: float
+    forecast: float
+
+
+class ForecastTrend(BaseModel):
+    direction: Literal["hausse", "stable", "baisse"]
+    slope_pct_per_year: float  # of the trend component over the horizon, compounded
+    text: str  # e.g. "hausse de 10.6 %/an"
+
+
+class ProductionForecast(BaseModel):
+    site_code: str
+    measure: str
+    unit: str
+    horizon_days: int
+    interval_width: float  # of the confidence band, e.g. 0.95
+    history_start: date
+    history_end: date
+    n_days: int  # open days fitted
+    forecast: list[ForecastDay]  # every calendar day of the horizon
+    # The band again as plain lists, day by day as in `forecast`: the seed's keys.
+    confidence_lower: list[float]
+    confidence_upper: list[float]
+    trend: ForecastTrend
+    # Back-test: the same model fitted without the last `horizon_days` days, scored on them.
+    mape_pct: float
+    holdout: list[HoldoutDay]
+    closed_weekdays: list[str]
+
+
+class TrainProphetResult(ProductionForecast):
     status: Literal["success"] = "success"
     trained_at: datetime
