@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -294,3 +294,26 @@ class ProductionForecast(BaseModel):
 class TrainProphetResult(ProductionForecast):
     status: Literal["success"] = "success"
     trained_at: datetime
+
+
+class MlHistoryQuery(BaseModel):
+    """`GET /api/ml/history?task=&site_code=&limit=`: past ML runs, newest first."""
+
+    task_name: str | None = Field(default=None, description="the seed's task name, e.g. train_prophet_async")
+    site_code: SiteCode | None = None
+    limit: int = Field(default=20, ge=1, le=500)
+    include_payload: bool = Field(default=False, description="the full stored result (can be large)")
+
+
+class MlHistoryEntry(BaseModel):
+    id: int
+    task_name: str
+    workflow_id: str
+    run_id: str
+    lot_id: int | None
+    site_code: str | None
+    engine: str
+    summary: str
+    metrics: dict[str, Any]
+    payload: dict[str, Any] | None
+    created_at: datetime  # UTC
