@@ -56,6 +56,24 @@ class Gaveur(Base):
     prenom: Mapped[str] = mapped_column(String(80))
     telephone: Mapped[str | None] = mapped_column(String(20))
     email: Mapped[str | None] = mapped_column(String(120))
+    # Performance segment from the last clustering (SkillLevel code: excellence … critique), NULL before it.
+    segment: Mapped[str | None] = mapped_column(String(16))
+    segment_updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class SiteDailyProduction(Base):
+    """The site's production log: livers out of its processing line per open day (no row when closed).
+
+    The line processes every liver its site delivers, not only those of the lots tracked in lots_gavage.
+    """
+
+    __tablename__ = "site_daily_production"
+    __table_args__ = (UniqueConstraint("site_code", "jour", name="uq_site_daily_production_day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_code: Mapped[str] = mapped_column(ForeignKey("sites.code"))
+    jour: Mapped[date] = mapped_column(Date)
+    foies_produits: Mapped[int] = mapped_column(Integer)
 
 
 class Lot(Base):
@@ -179,6 +197,21 @@ class MlResult(Base):
     metrics: Mapped[dict[str, Any]] = mapped_column(JSON)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class PlantedTruthsRecord(Base):
+    """What the generator planted in this database, written by the loader: models can score their recovery.
+
+    Absent on a database of real data; then the ML results carry no truth-based metric.
+    """
+
+    __tablename__ = "planted_truths"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    size: Mapped[str] = mapped_column(String(10))
+    seed: Mapped[int] = mapped_column(Integer)
+    truths: Mapped[dict[str, Any]] = mapped_column(JSON)  # PlantedTruths.as_json()
+    loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class OutboundMessage(Base):

@@ -1,4 +1,5 @@
-"""Deterministic synthetic farm: sites, gaveurs, lots and their feeding curves, slaughterhouses.
+"""Deterministic synthetic farm: sites, gaveurs and their skill, lots and their feeding curves, slaughterhouses,
+the sites' production log.
 
 Everything derives from one seed and a fixed "today" (truths.TODAY), so demo, tests and benchmarks see the
 same farm. SQAL samples and consumer feedback are drawn in quality.py, the columnar Table in tables.py.
@@ -8,14 +9,24 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, Literal
 
 import numpy as np
 
+from gaveurs.contracts.ml import SkillLevel
 from gaveurs.farm.quality import feedback_table, sensor_table
 from gaveurs.farm.tables import Table
-from gaveurs.farm.truths import FIRST_DAY, FIRST_LOT_ID, PROTECTED_LOT_ID, TODAY, FeedingCurve, PlantedTruths
+from gaveurs.farm.truths import (
+    FIRST_DAY,
+    FIRST_LOT_ID,
+    PROTECTED_LOT_ID,
+    TODAY,
+    FeedingCurve,
+    GaveurSkill,
+    PlantedTruths,
+    Seasonality,
+)
 
 Size = Literal["demo", "small"]
 Array = np.ndarray[Any, Any]
@@ -34,6 +45,8 @@ ABATTOIRS = (("Abattoir de Chalosse", 5000), ("Abattoir du Béarn", 3500), ("Aba
 STARTS_AT = np.datetime64(FIRST_DAY, "D")
 NOW = np.datetime64(TODAY, "D")
 RECENT_DAYS = 7  # a lot whose feeding ended less than this ago waits for the slaughterhouse ("termine")
+# Skill levels and the production log draw from side streams of the seed: the main stream's draws stay put.
+SKILL_STREAM, PRODUCTION_STREAM = 1, 2
 
 
 @dataclass(frozen=True)
@@ -77,6 +90,7 @@ class Lots:
     liver: Array  # NaN while still being fed
     status: Array
     slaughter: Array  # datetime64[D], NaT unless slaughtered
+    sqal_offset: Array  # the gaveur's skill, added to the lot's SQAL quality
 
 
 def _ascii(text: str) -> str:
@@ -131,6 +145,33 @@ def _abattoir_tables(rng: np.random.Generator) -> tuple[Table, Table]:
     return abattoirs, routes
 
 
+def _skill_levels(seed: int, skill: GaveurSkill, gaveurs: int) -> list[SkillLevel]:
+    """Each gaveur's planted level (index i ↔ gaveur id i + 1): the level counts, shuffled."""
+    levels = [level for (level, _), count in zip(skill.effects, skill.counts(gaveurs), strict=True)
+              for _ in range(count)]  # fmt: skip
+    order = np.random.default_rng([seed, SKILL_STREAM]).permutation(gaveurs)
+    return [levels[i] for i in order.tolist()]
+
+
+def _production_table(seed: int, seasonality: Seasonality) -> Table:
+    """The sites' production log: livers out of each processing line per open day, around the planted mean."""
+    rng = np.random.default_rng([seed, PRODUCTION_STREAM])
+    days = [FIRST_DAY + timedelta(days=i) for i in range((TODAY - FIRST_DAY).days)]
+    site, day, livers = [], [], []
+    for code, _, _ in SITES:
+        expected = np.array([seasonality.expected_production(d, code) for d in days])
+        noisy = expected * rng.lognormal(0.0, seasonality.production_noise_sigma, len(days))
+        open_days = expected > 0  # the line is closed on Sundays: no row
+        site += [code] * int(open_days.sum())
+        day += [d for d, kept in zip(days, open_days.tolist(), strict=True) if kept]
+        livers += np.rint(noisy[open_days]).astype(int).tolist()
+    return Table(
+        "site_daily_production",
+        ("id", "site_code", "jour", "foies_produits"),
+        (list(range(1, len(site) + 1)), site, np.array(day, dtype="datetime64[D]"), livers),
+    )
+
+
 def _start_days(rng: np.random.Generator, truths: PlantedTruths, n: int) -> tuple[Array, float]:
     """n start days drawn with the seasonal weights; also the level that makes them expected counts."""
     days = np.arange(STARTS_AT, NOW)
@@ -140,7 +181,7 @@ def _start_days(rng: np.random.Generator, truths: PlantedTruths, n: int) -> tupl
 
 
 def _feeding(
-    rng: np.random.Generator, curve: FeedingCurve, duration: Array, shape: Array
+    rng: np.random.Generator, curve: FeedingCurve, duration: Array, shape: Array, temperature_shift: Array
 ) -> dict[str, Array]:
     """One row per lot × day × meal along the lot's curve; later filtered to the rows before today."""
     n = len(duration)
@@ -156,7 +197,7 @@ def _feeding(
     dose = ramp * np.where(evening, curve.evening_factor, 1.0) + rng.normal(0, curve.row_noise_sigma_g, rows)
     initial = rng.normal(curve.initial_weight_mean_g, curve.initial_weight_sigma_g, n).clip(3800, 5300)
     weight = initial[lot_index] * (1 + 0.38 * t) + rng.normal(0, 25, rows)
-    barn = rng.normal(curve.temperature_mean_c, curve.temperature_lot_sigma_c, n)
+    barn = rng.normal(curve.temperature_mean_c, curve.temperature_lot_sigma_c, n) + temperature_shift
     temperature = barn[lot_index] + rng.normal(0, curve.temperature_row_sigma_c, rows)
     low, high = curve.humidity_pct
     humidity = (rng.uniform(low + 3, high - 3, n)[lot_index] + rng.normal(0, 2, rows)).clip(low, high)
@@ -197,10 +238,12 @@ def generate_farm(size: Size = "demo", seed: int = 2026) -> FarmData:
     # Each lot goes to one of its site's gaveurs (ids are grouped by site, in SITES order).
     site_rank = np.searchsorted([code for code, _, _ in SITES], site)
     gaveur = site_rank * spec.gaveurs_per_site + rng.integers(0, spec.gaveurs_per_site, n) + 1
+    levels = _skill_levels(seed, truths.skill, len(gaveurs))
+    effect = [truths.skill.effect(levels[g - 1]) for g in gaveur.tolist()]  # per lot, its gaveur's level
     curve = truths.feeding
     duration = rng.choice(curve.duration_days, n, p=curve.duration_weights)
     shape = rng.uniform(*curve.shape, n)
-    feed = _feeding(rng, curve, duration, shape)
+    feed = _feeding(rng, curve, duration, shape, np.array([e.temperature_shift_c for e in effect]))
 
     # Meals happen at 06:00 and 18:00 UTC; rows exist only for days before today.
     row_day = start[feed["lot_index"]] + (feed["day"] - 1).astype("timedelta64[D]")
@@ -231,7 +274,7 @@ def generate_farm(size: Size = "demo", seed: int = 2026) -> FarmData:
     mortality = np.where(
         is_anomalous,
         rng.uniform(*truths.anomalous_mortality_pct, n),
-        rng.uniform(*truths.normal_mortality_pct, n),
+        rng.uniform([e.mortality_pct[0] for e in effect], [e.mortality_pct[1] for e in effect]),
     )
     placed = rng.integers(800, 1201, n)
     dead = np.round(placed * mortality / 100).astype(int)
@@ -252,12 +295,18 @@ def generate_farm(size: Size = "demo", seed: int = 2026) -> FarmData:
          np.where(feed["evening"], "soir", "matin")[kept], feed["dose"][kept], feed["weight"][kept],
          feed["temperature"][kept], feed["humidity"][kept], stamps[kept]),
     )  # fmt: skip
-    facts = Lots(ids, site, start, duration, shape, placed, dead, liver, status, slaughter)
+    sqal_offset = np.array([e.sqal_offset for e in effect])
+    facts = Lots(ids, site, start, duration, shape, placed, dead, liver, status, slaughter, sqal_offset)
     sensors, sqal_mean = sensor_table(rng, facts, truths.sqal, spec.sqal_sampled_share)
     feedback = feedback_table(rng, facts, sqal_mean, truths.feedback)
 
-    tables = (sites, gaveurs, abattoirs, routes, lots, gavage, sensors, feedback)
+    production = _production_table(seed, truths.seasonality)
+
+    tables = (sites, gaveurs, production, abattoirs, routes, lots, gavage, sensors, feedback)
     truths = replace(
-        truths, anomalous_lot_ids=tuple(int(i) for i in anomalous), counts={t.name: len(t) for t in tables}
+        truths,
+        anomalous_lot_ids=tuple(int(i) for i in anomalous),
+        gaveur_levels=tuple(enumerate(levels, start=1)),
+        counts={t.name: len(t) for t in tables},
     )
     return FarmData(truths=truths, tables=tables, curve_shapes=shape)

@@ -10,12 +10,13 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, Engine, func, select, text
+from sqlalchemy import Connection, Engine, func, insert, select, text
 
-from gaveurs.db.models import Lot
+from gaveurs.db.models import Lot, PlantedTruthsRecord
 from gaveurs.farm.generator import FarmData
 from gaveurs.farm.tables import Table
 
@@ -88,6 +89,7 @@ def _insert_sqlite(connection: Connection, data: FarmData) -> None:
 def load_farm(engine: Engine, data: FarmData) -> LoadReport:
     """Insert every table in foreign-key order in one transaction, then refresh planner statistics.
 
+    The planted truths go along (table planted_truths), so a model run on this database can score itself.
     The schema must exist (gaveurs.db.migrate.upgrade); raises FarmNotEmpty if lots are already stored.
     """
     started = time.perf_counter()
@@ -98,6 +100,14 @@ def load_farm(engine: Engine, data: FarmData) -> LoadReport:
             _copy_postgres(connection, data)
         else:
             _insert_sqlite(connection, data)
+        connection.execute(
+            insert(PlantedTruthsRecord).values(
+                size=data.truths.size,
+                seed=data.truths.seed,
+                truths=data.truths.as_json(),
+                loaded_at=datetime.now(UTC),
+            )
+        )
     with engine.begin() as connection:
         for table in data.tables:
             connection.execute(text(f"ANALYZE {table.name}"))

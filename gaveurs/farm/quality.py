@@ -43,7 +43,7 @@ def sensor_table(
     per_lot = np.round((lots.placed - lots.dead)[slaughtered] * sampled_share).astype(int)
     owner = np.repeat(slaughtered, per_lot)
     n = len(owner)
-    lot_offset = rng.normal(0, rule.lot_sigma, n_lots)
+    lot_offset = rng.normal(0, rule.lot_sigma, n_lots) + lots.sqal_offset
     liver = lots.liver[owner] + rng.normal(0, 40, n)
     raw = rule.top_score - np.abs(liver - rule.target_liver_g) / rule.scale_g + lot_offset[owner]
     score = (raw + rng.normal(0, rule.sample_sigma, n)).clip(0, 1).round(4)

@@ -11,7 +11,15 @@ from sqlalchemy.orm import Session
 
 from gaveurs.contracts.exports import FeedingRow, LotReportData
 from gaveurs.contracts.ml import LotKpis
-from gaveurs.db.models import ConsumerFeedback, GavageData, Gaveur, Lot, SensorSample, Site
+from gaveurs.db.models import (
+    ConsumerFeedback,
+    GavageData,
+    Gaveur,
+    Lot,
+    PlantedTruthsRecord,
+    SensorSample,
+    Site,
+)
 
 FINISHED = ("termine", "abattu")
 FEATURE_NAMES = (
@@ -139,6 +147,7 @@ def lot_kpis(session: Session, site_code: str | None) -> list[LotKpis]:
             Lot.id,
             Lot.code_lot,
             Lot.site_code,
+            Lot.gaveur_id,
             feeding.c.dose_totale_kg / (Lot.poids_foie_moyen_g / 1000.0),
             _mortality_pct(),
             Lot.poids_foie_moyen_g,
@@ -157,14 +166,20 @@ def lot_kpis(session: Session, site_code: str | None) -> list[LotKpis]:
             lot_id=row[0],
             code_lot=row[1],
             site_code=row[2],
-            itm=float(row[3]),
-            mortalite_pct=float(row[4]),
-            poids_foie_moyen_g=float(row[5]),
-            sqal_score_moyen=None if row[6] is None else float(row[6]),
-            sqal_reject_pct=None if row[7] is None else float(row[7]),
+            gaveur_id=row[3],
+            itm=float(row[4]),
+            mortalite_pct=float(row[5]),
+            poids_foie_moyen_g=float(row[6]),
+            sqal_score_moyen=None if row[7] is None else float(row[7]),
+            sqal_reject_pct=None if row[8] is None else float(row[8]),
         )
         for row in session.execute(query)
     ]
+
+
+def planted_truths(session: Session) -> dict[str, Any] | None:
+    """What the generator planted in this database (PlantedTruths.as_json()), None for real data."""
+    return session.scalars(select(PlantedTruthsRecord.truths).order_by(PlantedTruthsRecord.id.desc())).first()
 
 
 def lot_report_data(session: Session, lot_id: int) -> LotReportData | None:
@@ -232,5 +247,5 @@ def lot_report_data(session: Session, lot_id: int) -> LotReportData | None:
 
 __all__ = [
     "FEATURE_NAMES", "LotFeatureRow", "get_lot", "lot_exists", "lot_feature_rows", "lot_features_for",
-    "lot_kpis", "lot_report_data", "site_codes",
+    "lot_kpis", "lot_report_data", "planted_truths", "site_codes",
 ]  # fmt: skip

@@ -10,6 +10,8 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from gaveurs.contracts.ml import SkillLevel
+
 Number = TypeVar("Number", float, "np.ndarray[tuple[int], np.dtype[np.float64]]")
 
 # The generator's clock: data is reproducible whatever day it runs.
@@ -48,10 +50,15 @@ class LiverFormula:
 
 @dataclass(frozen=True)
 class Seasonality:
-    """Expected lot starts per day: level × trend × weekday × (1 + pre-Christmas bump), split by site share.
+    """One seasonal shape, trend × weekday × (1 + pre-Christmas bump), drives two planted series.
 
-    The generator draws exactly the size's number of lots over FIRST_DAY..TODAY with these daily weights, so
-    `level` is derived from the size (lots / sum of the daily shape) and `expected_starts` is a true mean.
+    - Lot starts: expected starts per day = level × site share × shape. The generator draws exactly the size's
+      number of lots over FIRST_DAY..TODAY with these daily weights, so `level` is derived from the size (lots /
+      sum of the daily shape) and `expected_starts` is a true mean.
+    - Site production (`site_daily_production.foies_produits`, livers out of the site's processing line): expected
+      = livers_per_day × site share × shape with the bump `production_lag_days` later (livers come out about two
+      weeks after the lots start), times log-normal day-to-day noise. The line is closed when the weekday factor
+      is 0 (Sunday): no row that day. It does not depend on the size: the plant's log is the same in both.
     """
 
     level: float = 1.0
@@ -62,11 +69,14 @@ class Seasonality:
     christmas_peak_width_days: float = 22.0
     christmas_peak_amplitude: float = 1.5
     site_shares: tuple[tuple[str, float], ...] = (("LL", 0.40), ("LS", 0.25), ("MT", 0.35))
+    livers_per_day: float = 3000.0  # farm-wide, a full weekday outside the season, at FIRST_DAY
+    production_lag_days: int = 14
+    production_noise_sigma: float = 0.05
 
-    def shape(self, day: date) -> float:
-        """The unscaled daily weight (trend × weekday × season)."""
+    def shape(self, day: date, lag_days: int = 0) -> float:
+        """The unscaled daily weight (trend × weekday × season), the bump `lag_days` later."""
         years = (day - FIRST_DAY).days / 365.25
-        offset = abs(day.timetuple().tm_yday - self.christmas_peak_day_of_year)
+        offset = abs(day.timetuple().tm_yday - lag_days - self.christmas_peak_day_of_year)
         offset = min(offset, 365 - offset)  # the bump wraps round the new year
         bump = self.christmas_peak_amplitude * math.exp(-((offset / self.christmas_peak_width_days) ** 2))
         return (1 + self.trend_per_year * years) * self.weekday_factors[day.weekday()] * (1 + bump)
@@ -75,6 +85,11 @@ class Seasonality:
         """Mean number of lots starting on `day`, farm-wide or at one site."""
         share = 1.0 if site_code is None else dict(self.site_shares)[site_code]
         return self.level * share * self.shape(day)
+
+    def expected_production(self, day: date, site_code: str) -> float:
+        """The planted series without noise: mean livers out of the site's line on `day` (0 when closed)."""
+        share = dict(self.site_shares)[site_code]
+        return self.livers_per_day * share * self.shape(day, self.production_lag_days)
 
 
 @dataclass(frozen=True)
@@ -138,6 +153,45 @@ class SqalRule:
 
 
 @dataclass(frozen=True)
+class SkillEffect:
+    """What one performance level does to a gaveur's lots: the formula's inputs and stored values only."""
+
+    share: float  # of the gaveurs
+    mortality_pct: tuple[float, float]  # uniform range of a normal lot's mortality (inside 1.5–4 %)
+    sqal_offset: float  # added to the lot's SQAL quality (samples and so consumer ratings follow)
+    temperature_shift_c: float  # barn kept cooler or warmer: liver weight and ITM follow through the formula
+
+
+@dataclass(frozen=True)
+class GaveurSkill:
+    """Each gaveur has one performance level, drawn from the seed (shuffled counts from `share`).
+
+    The levels are a gradient on three axes at once, so a clustering of gaveurs on their lots' KPIs (median
+    mortality, mean SQAL score, ITM) recovers them; a single lot overlaps its neighbours' ranges.
+    """
+
+    effects: tuple[tuple[SkillLevel, SkillEffect], ...] = (
+        (SkillLevel.EXCELLENCE, SkillEffect(0.15, (1.5, 2.3), 0.05, -1.5)),
+        (SkillLevel.HIGH, SkillEffect(0.25, (1.8, 2.8), 0.025, -0.75)),
+        (SkillLevel.AVERAGE, SkillEffect(0.30, (2.2, 3.2), 0.0, 0.0)),
+        (SkillLevel.STRUGGLING, SkillEffect(0.20, (2.7, 3.7), -0.03, 0.75)),
+        (SkillLevel.CRITICAL, SkillEffect(0.10, (3.2, 4.0), -0.06, 1.5)),
+    )
+
+    def effect(self, level: SkillLevel) -> SkillEffect:
+        return dict(self.effects)[level]
+
+    def counts(self, gaveurs: int) -> list[int]:
+        """Gaveurs per level by largest remainder (every level present from 10 gaveurs on)."""
+        exact = [effect.share * gaveurs for _, effect in self.effects]
+        counts = [math.floor(x) for x in exact]
+        by_remainder = sorted(range(len(exact)), key=lambda i: counts[i] - exact[i])
+        for i in by_remainder[: gaveurs - sum(counts)]:
+            counts[i] += 1
+        return counts
+
+
+@dataclass(frozen=True)
 class PlantedTruths:
     size: str
     seed: int
@@ -146,7 +200,9 @@ class PlantedTruths:
     feeding: FeedingCurve = field(default_factory=FeedingCurve)
     sqal: SqalRule = field(default_factory=SqalRule)
     feedback: FeedbackRule = field(default_factory=FeedbackRule)
-    normal_mortality_pct: tuple[float, float] = (1.5, 4.0)
+    skill: GaveurSkill = field(default_factory=GaveurSkill)
+    gaveur_levels: tuple[tuple[int, SkillLevel], ...] = ()  # (gaveur id, planted level), by id
+    normal_mortality_pct: tuple[float, float] = (1.5, 4.0)  # holds every skill level's range
     anomalous_mortality_pct: tuple[float, float] = (12.0, 25.0)
     anomalous_liver_factor: tuple[float, float] = (0.55, 0.65)  # of the formula's weight
     anomaly_share: float = 0.02  # of the finished lots
@@ -166,10 +222,18 @@ class PlantedTruths:
         """The planted formula without noise."""
         return float(self.liver(dose_totale_kg, poids_initial_kg, temperature_moyenne_c))
 
+    def level_of(self, gaveur_id: int) -> SkillLevel:
+        return dict(self.gaveur_levels)[gaveur_id]
+
     def as_json(self) -> dict[str, Any]:
         """Plain JSON types (dates as ISO text), e.g. for `python -m gaveurs demo truths`."""
         raw = dataclasses.asdict(self)
         raw["today"] = self.today.isoformat()
         raw["anomalous_lot_ids"] = list(self.anomalous_lot_ids)
         raw["seasonality"]["site_shares"] = dict(self.seasonality.site_shares)
+        raw["skill"]["effects"] = {
+            str(level): {**dataclasses.asdict(effect), "label": level.label}
+            for level, effect in self.skill.effects
+        }
+        raw["gaveur_levels"] = {str(gaveur): str(level) for gaveur, level in self.gaveur_levels}
         return raw
