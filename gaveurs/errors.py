@@ -41,7 +41,34 @@ class EngineUnavailable(_NonRetryable):
     pass
 
 
+class InvalidFeedingBounds(_NonRetryable):
+    """Feeding-curve bounds no curve can meet (e.g. a corn total out of reach under the dose cap)."""
+
+
+class InvalidDateRange(_NonRetryable):
+    """date_debut after date_fin, or a window longer than a task accepts."""
+
+
+class NoLotToPlan(_NonRetryable):
+    """No lot finishes its feeding (or waits for slaughter) in the requested window."""
+
+
+class InsufficientCapacity(_NonRetryable):
+    """The slaughterhouses cannot take the lots within their time windows; the message names the day."""
+
+
 NON_RETRYABLE_TYPES: list[str] = [
     c.__name__
-    for c in (LotNotFound, SiteNotFound, InsufficientData, InvalidPhoneNumber, SmsRejected, EngineUnavailable)
+    for c in (
+        LotNotFound,
+        SiteNotFound,
+        InsufficientData,
+        InvalidPhoneNumber,
+        SmsRejected,
+        EngineUnavailable,
+        InvalidFeedingBounds,
+        InvalidDateRange,
+        NoLotToPlan,
+        InsufficientCapacity,
+    )
 ]
