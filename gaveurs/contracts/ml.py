@@ -162,6 +162,8 @@ class FeedingCurveDataset(BaseModel):
 
 
 class DailyDose(BaseModel):
+    """One day of a curve, grams per meal to 0.1 g."""
+
     jour: int
     matin: float
     soir: float
@@ -213,7 +215,7 @@ class FeedingCurveResult(BaseModel):
     days_fixed: int
     n_training_lots: int
     excluded_incident_lots: int
-    optimizer_evaluations: int
+    optimizer_generations: int  # differential-evolution generations run (stops early once converged)
     optimized_at: datetime
 
 
