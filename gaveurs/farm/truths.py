@@ -138,6 +138,18 @@ class SqalRule:
 
 
 @dataclass(frozen=True)
+class SlaughterRule:
+    """When lots reach the slaughterhouse (the generator's timeline; slaughter planning relies on it).
+
+    A lot's feeding ends the day after its last meal; it is slaughtered `delay_days` later (both ends
+    drawn); a lot whose feeding ended less than `waiting_days` ago still waits (statut "termine").
+    """
+
+    delay_days: tuple[int, int] = (0, 2)
+    waiting_days: int = 7
+
+
+@dataclass(frozen=True)
 class PlantedTruths:
     size: str
     seed: int
@@ -146,6 +158,7 @@ class PlantedTruths:
     feeding: FeedingCurve = field(default_factory=FeedingCurve)
     sqal: SqalRule = field(default_factory=SqalRule)
     feedback: FeedbackRule = field(default_factory=FeedbackRule)
+    slaughter: SlaughterRule = field(default_factory=SlaughterRule)
     normal_mortality_pct: tuple[float, float] = (1.5, 4.0)
     anomalous_mortality_pct: tuple[float, float] = (12.0, 25.0)
     anomalous_liver_factor: tuple[float, float] = (0.55, 0.65)  # of the formula's weight
