@@ -16,6 +16,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -90,11 +91,11 @@ def main() -> None:
         ("cluster_gaveurs_async (60 gaveurs, + write-back)", "1–3 min", clustering),
         ("detect_anomalies_async (all sites)", "30 s–2 min", lambda e: anomalies(e, None)),
         *[
-            (f"detect_anomalies_async ({site})", "30 s–2 min", lambda e, s=site: anomalies(e, s))  # type: ignore[misc]
+            (f"detect_anomalies_async ({site})", "30 s–2 min", lambda e, s=site: anomalies(e, s))
             for site in SITES
         ],
         *[
-            (f"train_prophet_async ({site}, {h} days)", "1–5 min", lambda e, s=site, h=h: prophet(e, s, h))  # type: ignore[misc]
+            (f"train_prophet_async ({site}, {h} days)", "1–5 min", lambda e, s=site, h=h: prophet(e, s, h))
             for site in SITES
             for h in (7, 30, 90)
         ],
@@ -108,7 +109,7 @@ def main() -> None:
             print(f"demo farm in SQLite; median and worst of {args.repeat} runs (loading + fit)\n")
             print(f"{'task':<52} {'median':>8} {'worst':>8}  {'seed':>10}  {'× faster':>8}  result")
             for name, seed_figure, run in tasks:
-                median, worst, note = timed(lambda r=run: r(engine), args.repeat)  # type: ignore[misc]
+                median, worst, note = timed(partial(run, engine), args.repeat)
                 lower = _seconds(seed_figure.split("–")[0].strip(), seed_figure)
                 print(
                     f"{name:<52} {median:7.2f}s {worst:7.2f}s  {seed_figure:>10}  {lower / median:7.0f}×  {note}"

@@ -62,5 +62,21 @@ class TwilioUnavailable(_Retryable):
     pass
 
 
+class InvalidFeedingBounds(_NonRetryable):
+    """Feeding-curve bounds no curve can meet (e.g. a corn total out of reach under the dose cap)."""
+
+
+class InvalidDateRange(_NonRetryable):
+    """date_debut after date_fin, or a window longer than a task accepts."""
+
+
+class NoLotToPlan(_NonRetryable):
+    """No lot finishes its feeding (or waits for slaughter) in the requested window."""
+
+
+class InsufficientCapacity(_NonRetryable):
+    """The slaughterhouses cannot take the lots within their time windows; the message names the day."""
+
+
 # Derived, so a new failure type cannot be forgotten here (retry policies pass it to the server as well).
 NON_RETRYABLE_TYPES: list[str] = sorted(c.__name__ for c in _NonRetryable.__subclasses__())

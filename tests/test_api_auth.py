@@ -82,7 +82,7 @@ def test_calls_without_the_token_are_refused(guarded: GuardedApi) -> None:
         assert "API_TOKEN" in response.json()["message"]
     for wrong in ("nope", "é-non-ascii", "s3cret-for-tests-but-longer"):
         response = httpx.get(
-            f"{guarded.url}/api/tasks/stats", headers={"Authorization": f"Bearer {wrong}".encode()}
+            f"{guarded.url}/api/tasks/stats", headers={b"Authorization": f"Bearer {wrong}".encode()}
         )
         assert response.status_code == 401, wrong
 

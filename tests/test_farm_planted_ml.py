@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from gaveurs.contracts.ml import SkillLevel
 from gaveurs.db.session import session_scope
 from gaveurs.farm import queries
-from gaveurs.farm.generator import FarmData, generate_farm
+from gaveurs.farm.generator import FarmData, Size, generate_farm
 from gaveurs.farm.truths import FIRST_DAY, TODAY, PlantedTruths
 from tests.test_farm_generator import LotFacts, per_lot
 
@@ -34,7 +34,7 @@ def lot_levels(farm: FarmData) -> dict[int, SkillLevel]:
 
 
 @pytest.mark.parametrize(("size", "expected"), [("small", [3, 4, 5, 4, 2]), ("demo", [9, 15, 18, 12, 6])])
-def test_every_gaveur_has_one_level_drawn_from_the_seed(size: str, expected: list[int]) -> None:
+def test_every_gaveur_has_one_level_drawn_from_the_seed(size: Size, expected: list[int]) -> None:
     truths = generate_farm(size).truths
     ids = [gaveur for gaveur, _ in truths.gaveur_levels]
     assert ids == list(range(1, truths.counts["gaveurs"] + 1))

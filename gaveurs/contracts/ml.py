@@ -346,3 +346,220 @@ class MlHistoryEntry(BaseModel):
     metrics: dict[str, Any]
     payload: dict[str, Any] | None
     created_at: datetime  # UTC
+
+
+# --- optimize_feeding_curve_async -----------------------------------------------------------------------
+
+
+class FeedingBounds(BaseModel):
+    """Welfare and practice limits every optimised curve respects.
+
+    The welfare limits are fixed numbers; the corn total and the first day's dose default to the farm's own
+    practice (the central 95 % of finished lots of the same duration), so the optimiser never proposes a curve
+    the model has not seen the like of.
+    """
+
+    max_daily_dose_g: float = Field(default=1000.0, gt=0, description="matin + soir, any single day")
+    max_daily_increase_g: float = Field(default=160.0, gt=0, description="from one day to the next")
+    min_total_corn_kg: float | None = Field(default=None, gt=0)
+    max_total_corn_kg: float | None = Field(default=None, gt=0)
+    min_first_dose_g: float | None = Field(default=None, gt=0, description="day 1, matin + soir")
+    max_first_dose_g: float | None = Field(default=None, gt=0)
+
+
+class OptimizeFeedingCurveInput(BaseModel):
+    """`optimize_feeding_curve_async`: the best daily dose curve for a lot under the learned quality model.
+
+    A finished lot gets the curve it should have had (a recommendation for the gaveur's next lot); a lot still
+    being fed keeps the days already fed and gets a plan for the remaining days.
+    """
+
+    lot_id: int = Field(gt=0)
+    bounds: FeedingBounds = Field(default_factory=FeedingBounds)
+    seed: int = 0
+
+
+class LotCurve(BaseModel):
+    """One lot's feeding curve (grams per meal, index 0 = day 1), its context and its quality outcomes."""
+
+    lot_id: int
+    code_lot: str
+    statut: str
+    duree_gavage: int
+    matin_g: list[float]  # as many days as were fed so far (all of them once the lot is finished)
+    soir_g: list[float]
+    poids_initial_kg: float
+    temperature_moyenne_c: float | None  # None before the first meal is recorded
+    barbarie: bool
+    sqal_score_moyen: float | None = None
+    sqal_premium_share: float | None = None  # share of SQAL samples graded A+ or A
+    note_moyenne: float | None = None  # mean consumer rating 1–5
+
+
+class FeedingCurveDataset(BaseModel):
+    """What the optimiser needs: the lot, and finished lots with SQAL samples and consumer ratings."""
+
+    lot: LotCurve
+    training: list[LotCurve]
+    excluded_incident_lots: int
+
+
+class DailyDose(BaseModel):
+    """One day of a curve, grams per meal to 0.1 g."""
+
+    jour: int
+    matin: float
+    soir: float
+    fixed: bool = False  # already fed: the optimiser kept it as it was
+
+
+class CurvePrediction(BaseModel):
+    """The learned model's view of one curve; quality_score = mean of the three, each scaled to 0–100."""
+
+    sqal_score: float
+    sqal_premium_pct: float
+    note_consommateur: float
+    quality_score: float
+
+
+class FeatureImportance(BaseModel):
+    feature: str
+    label: str
+    importance: float  # share of the models' total, 0–1
+    actual: float
+    optimized: float
+
+
+class AppliedFeedingBounds(BaseModel):
+    """The limits actually enforced for this lot (defaults resolved from the farm's practice)."""
+
+    max_daily_dose_g: float
+    max_daily_increase_g: float
+    min_total_corn_kg: float
+    max_total_corn_kg: float
+    min_first_dose_g: float
+    max_first_dose_g: float
+
+
+class FeedingCurveResult(BaseModel):
+    status: Literal["success"] = "success"
+    lot_id: int
+    code_lot: str
+    optimized_curve: list[DailyDose]
+    actual_curve: list[DailyDose]  # for a lot still being fed: the fed days, then its current trend
+    expected_improvement: float  # quality_score points (0–100) of the optimised curve over the actual one
+    predicted_actual: CurvePrediction
+    predicted_optimized: CurvePrediction
+    confidence: float  # 0–1: the models' mean cross-validated R²
+    cv_r2: dict[str, float]
+    key_factors: list[str]  # the features that weigh most, in words
+    feature_importances: list[FeatureImportance]
+    bounds: AppliedFeedingBounds
+    days_fixed: int
+    n_training_lots: int
+    excluded_incident_lots: int
+    optimizer_generations: int  # differential-evolution generations run (stops early once converged)
+    optimized_at: datetime
+
+
+# --- optimize_abattage_planning_async -------------------------------------------------------------------
+
+
+class AbattagePlanningInput(BaseModel):
+    """`optimize_abattage_planning_async`: slaughter lots finishing in [date_debut, date_fin] at least cost.
+
+    A lot is slaughtered, whole, at one slaughterhouse on one day within `max_wait_days` of the end of its
+    feeding (the farm's history never waited longer: the fasted, fattened ducks suffer and the livers lose
+    quality beyond that).
+    """
+
+    date_debut: date
+    date_fin: date
+    max_wait_days: int = Field(default=2, ge=0, le=7)
+    waiting_cost_eur_per_duck_day: float = Field(
+        default=0.30, ge=0, description="feed, housing and liver quality lost per duck and day of waiting"
+    )
+    capacity_share: float = Field(
+        default=1.0, gt=0, le=1, description="share of each slaughterhouse's daily capacity booked for us"
+    )
+    time_limit_s: float = Field(default=60.0, gt=0, le=3600)
+    today: date | None = Field(
+        default=None, description="the day the plan is made (default: today in Europe/Paris); none before it"
+    )
+
+
+class LotToSlaughter(BaseModel):
+    lot_id: int
+    code_lot: str
+    site_code: str
+    statut: str
+    fin_gavage: date  # the day after the last meal: the first day the lot may be slaughtered
+    nb_canards: int  # live ducks: placed minus dead
+
+
+class Slaughterhouse(BaseModel):
+    abattoir_id: int
+    nom: str
+    capacite_journaliere: int
+
+
+class SlaughterRoute(BaseModel):
+    abattoir_id: int
+    site_code: str
+    distance_km: float
+    cout_par_canard_eur: float
+
+
+class PlanningProblem(BaseModel):
+    date_debut: date
+    date_fin: date
+    today: date
+    lots: list[LotToSlaughter]
+    abattoirs: list[Slaughterhouse]
+    routes: list[SlaughterRoute]
+    max_wait_days: int
+    waiting_cost_eur_per_duck_day: float
+    capacity_share: float
+    time_limit_s: float
+
+
+class PlannedSlaughter(BaseModel):
+    lot_id: int
+    code_lot: str
+    site_code: str
+    abattoir_id: int
+    abattoir: str
+    date_abattage: date
+    nb_canards: int
+    distance_km: float
+    jours_attente: int  # days after the lot's earliest possible slaughter day
+    cout_transport: float
+    cout_attente: float
+    cout: float
+
+
+class SlaughterhouseDay(BaseModel):
+    abattoir_id: int
+    jour: date
+    nb_canards: int
+    capacite: int
+
+
+class AbattagePlanningResult(BaseModel):
+    status: Literal["success"] = "success"
+    date_debut: date
+    date_fin: date
+    planning: list[PlannedSlaughter]
+    total_cost: float
+    greedy_cost: float | None  # None when the greedy baseline could not place every lot
+    optimization_ratio: float | None  # greedy_cost / total_cost: 1.25 = the greedy plan costs 25 % more
+    savings_eur: float | None
+    method: Literal["milp", "greedy"]  # greedy only if the solver ran out of time with a worse plan
+    solver: str
+    solver_status: str
+    mip_gap: float | None
+    solve_seconds: float
+    n_lots: int
+    n_canards: int
+    load: list[SlaughterhouseDay]
+    planned_at: datetime

@@ -163,6 +163,46 @@ class AbattoirRoute(Base):
     cout_par_canard_eur: Mapped[float] = mapped_column(Float)
 
 
+class AbattagePlan(Base):
+    """A slaughter plan for a window of days, written idempotently under its plan key (a retry replaces it)."""
+
+    __tablename__ = "abattage_plans"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    plan_key: Mapped[str] = mapped_column(String(200), unique=True)
+    date_debut: Mapped[date] = mapped_column(Date)
+    date_fin: Mapped[date] = mapped_column(Date)
+    total_cost: Mapped[float] = mapped_column(Float)
+    greedy_cost: Mapped[float | None] = mapped_column(Float)
+    optimization_ratio: Mapped[float | None] = mapped_column(Float)
+    method: Mapped[str] = mapped_column(String(10))  # milp | greedy
+    solver_status: Mapped[str] = mapped_column(String(40))
+    solve_seconds: Mapped[float] = mapped_column(Float)
+    n_lots: Mapped[int] = mapped_column(Integer)
+    n_canards: Mapped[int] = mapped_column(Integer)
+    parameters: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class AbattagePlanItem(Base):
+    """One lot of a plan: which slaughterhouse takes it, on which day, at what cost."""
+
+    __tablename__ = "abattage_plan_items"
+    __table_args__ = (UniqueConstraint("plan_id", "lot_id", name="uq_abattage_plan_items_lot"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("abattage_plans.id", ondelete="CASCADE"), index=True)
+    lot_id: Mapped[int] = mapped_column(ForeignKey("lots_gavage.id", ondelete="CASCADE"), index=True)
+    abattoir_id: Mapped[int] = mapped_column(ForeignKey("abattoirs.id"))
+    date_abattage: Mapped[date] = mapped_column(Date, index=True)
+    nb_canards: Mapped[int] = mapped_column(Integer)
+    distance_km: Mapped[float] = mapped_column(Float)
+    jours_attente: Mapped[int] = mapped_column(SmallInteger)
+    cout_transport_eur: Mapped[float] = mapped_column(Float)
+    cout_attente_eur: Mapped[float] = mapped_column(Float)
+    cout_eur: Mapped[float] = mapped_column(Float)
+
+
 class Artifact(Base):
     """A file a task produced, kept in the artifact store and served under /exports/<path>."""
 

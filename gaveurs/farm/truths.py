@@ -192,6 +192,18 @@ class GaveurSkill:
 
 
 @dataclass(frozen=True)
+class SlaughterRule:
+    """When lots reach the slaughterhouse (the generator's timeline; slaughter planning relies on it).
+
+    A lot's feeding ends the day after its last meal; it is slaughtered `delay_days` later (both ends
+    drawn); a lot whose feeding ended less than `waiting_days` ago still waits (statut "termine").
+    """
+
+    delay_days: tuple[int, int] = (0, 2)
+    waiting_days: int = 7
+
+
+@dataclass(frozen=True)
 class PlantedTruths:
     size: str
     seed: int
@@ -203,6 +215,7 @@ class PlantedTruths:
     skill: GaveurSkill = field(default_factory=GaveurSkill)
     gaveur_levels: tuple[tuple[int, SkillLevel], ...] = ()  # (gaveur id, planted level), by id
     normal_mortality_pct: tuple[float, float] = (1.5, 4.0)  # holds every skill level's range
+    slaughter: SlaughterRule = field(default_factory=SlaughterRule)
     anomalous_mortality_pct: tuple[float, float] = (12.0, 25.0)
     anomalous_liver_factor: tuple[float, float] = (0.55, 0.65)  # of the formula's weight
     anomaly_share: float = 0.02  # of the finished lots
