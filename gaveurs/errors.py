@@ -41,7 +41,39 @@ class EngineUnavailable(_NonRetryable):
     pass
 
 
+class InvalidDateRange(_NonRetryable):
+    """date_debut after date_fin, or a range longer than an export allows."""
+
+
+class EmptySelection(_NonRetryable):
+    """The filters select nothing (no rows, no lots): there is no file worth writing."""
+
+
+class SelectionTooLarge(_NonRetryable):
+    """More lots than one batch export takes."""
+
+
+class CertificateNotFound(_NonRetryable):
+    pass
+
+
+class LotNotCertifiable(_NonRetryable):
+    """A certificate covers a slaughtered lot only: before that its records are still changing."""
+
+
 NON_RETRYABLE_TYPES: list[str] = [
     c.__name__
-    for c in (LotNotFound, SiteNotFound, InsufficientData, InvalidPhoneNumber, SmsRejected, EngineUnavailable)
+    for c in (
+        LotNotFound,
+        SiteNotFound,
+        InsufficientData,
+        InvalidPhoneNumber,
+        SmsRejected,
+        EngineUnavailable,
+        InvalidDateRange,
+        EmptySelection,
+        SelectionTooLarge,
+        CertificateNotFound,
+        LotNotCertifiable,
+    )
 ]
