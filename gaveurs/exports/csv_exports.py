@@ -81,11 +81,10 @@ def gavage_query(filters: CsvFilters, lot_ids: list[int] | None = None) -> CsvQu
     if filters.lot_id is not None:
         lot_ids = [filters.lot_id]
 
-    # Every column is NOT NULL: typed conversions instead of `cell`'s checks (this runs once per row).
-    def row(r: Sequence[Any]) -> list[str]:
+    # Runs once per row: only the timestamp needs formatting here, the csv module writes the numbers.
+    def row(r: Sequence[Any]) -> Sequence[Any]:
         lot_id, day, meal, code, site, stamp, dose, weight, temperature, humidity = r
-        return [str(lot_id), code, site, str(day), meal, utc_text(stamp), repr(dose), repr(weight),
-                repr(temperature), repr(humidity)]  # fmt: skip
+        return (lot_id, code, site, day, meal, utc_text(stamp), dose, weight, temperature, humidity)
 
     return CsvQuery(
         source=GavageData,
@@ -117,11 +116,10 @@ def sqal_query(filters: CsvFilters, lot_ids: list[int] | None = None) -> CsvQuer
     if filters.lot_id is not None:
         lot_ids = [filters.lot_id]
 
-    # Every column is NOT NULL: typed conversions instead of `cell`'s checks (half a million rows on the demo).
-    def row(r: Sequence[Any]) -> list[str]:
+    # Runs half a million times on the demo farm: only the timestamp is formatted here (see CsvQuery).
+    def row(r: Sequence[Any]) -> Sequence[Any]:
         lot_id, stamp, sample_id, code, device, volume, spectral, score, grade = r
-        return [str(lot_id), code, str(sample_id), utc_text(stamp), device, repr(volume), repr(spectral),
-                repr(score), grade]  # fmt: skip
+        return (lot_id, code, sample_id, utc_text(stamp), device, volume, spectral, score, grade)
 
     return CsvQuery(
         source=SensorSample,
@@ -166,7 +164,7 @@ def pseudonym_key(settings: Settings) -> bytes:
 def feedback_query(filters: CsvFilters, pseudonym: Callable[[str | None], str]) -> CsvQuery:
     """Feedback in time order; the address column is replaced by its pseudonym (see the module docstring)."""
 
-    def row(r: Sequence[Any]) -> list[str]:
+    def row(r: Sequence[Any]) -> Sequence[Any]:
         created, feedback_id, lot_id, code, site, rating, comment, email = r
         return [
             cell(feedback_id),
