@@ -40,6 +40,8 @@ from gaveurs.exports.documents import (
 )
 from gaveurs.exports.tables import (
     batch_export_lots_csv,
+    batch_staging_key,
+    discard_batch_parts,
     export_consumer_feedbacks_csv,
     export_gavage_data_csv,
     export_sqal_data_csv,
@@ -203,6 +205,14 @@ def test_batch_export_resumes_from_a_checkpoint(
     resumed = batch_export_lots_csv(resumed_ctx, params, lots_per_step=5, checkpoint=checkpoints[0])
     assert resumed.sha256 == straight.sha256 and resumed.files == straight.files
     assert resumed.csv_url != straight.csv_url
+
+    # A cancelled batch leaves parts behind until they are discarded.
+    with pytest.raises(Died):
+        batch_export_lots_csv(context(farm, settings, "run-c"), params, lots_per_step=5, on_checkpoint=die)
+    staging = settings.artifact_dir / ".staging"
+    assert [p.name for p in staging.iterdir()] == [batch_staging_key("task", "run-c")]
+    discard_batch_parts(resumed_ctx.store, "task", "run-c")
+    assert list(staging.iterdir()) == []
 
 
 def test_certificate_export_writes_its_json(farm: Engine, settings: Settings) -> None:

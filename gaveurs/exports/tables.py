@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 
+from gaveurs.artifacts import ArtifactBackend
 from gaveurs.contracts.exports import (
     BatchLotsCsvInput,
     BatchLotsCsvResult,
@@ -77,9 +78,14 @@ def export_consumer_feedbacks_csv(ctx: ExportContext, params: ConsumerFeedbacksC
     return export_csv(ctx, "feedbacks", CsvFilters(None, params.date_debut, params.date_fin))
 
 
-def batch_staging_key(ctx: ExportContext) -> str:
+def batch_staging_key(task_id: str, run_id: str) -> str:
     """One staging area per run: parts of different runs (or tasks) never mix."""
-    return hashlib.sha256(f"{ctx.task_id}|{ctx.run_id}".encode()).hexdigest()[:20]
+    return hashlib.sha256(f"{task_id}|{run_id}".encode()).hexdigest()[:20]
+
+
+def discard_batch_parts(store: ArtifactBackend, task_id: str, run_id: str) -> None:
+    """Drop a cancelled batch's part files (its published files go with delete_task_artifacts)."""
+    store.staging(batch_staging_key(task_id, run_id)).clear()
 
 
 def batch_alias(plan: BatchPlan, ctx: ExportContext) -> str:
@@ -89,7 +95,7 @@ def batch_alias(plan: BatchPlan, ctx: ExportContext) -> str:
 
 def publish_batch(ctx: ExportContext, plan: BatchPlan, checkpoint: BatchCheckpoint) -> BatchLotsCsvResult:
     """The last step: zip the parts into this run's file, then drop the staging area."""
-    staging = ctx.store.staging(batch_staging_key(ctx))
+    staging = ctx.store.staging(batch_staging_key(ctx.task_id, ctx.run_id))
     with ctx.open_artifact(batch_alias(plan, ctx), kind="lots_batch_zip", content_type=ZIP) as out:
         finish_batch(staging, plan, checkpoint, out, on_progress=ctx.on_progress)
         stored = out.commit()
@@ -120,7 +126,7 @@ def batch_export_lots_csv(
     (the activity heartbeats it). Raises EmptySelection, SelectionTooLarge, LotNotFound.
     """
     plan = plan_batch(ctx.engine, params.lot_ids, generated_at=ctx.stamp, lots_per_step=lots_per_step)
-    staging = ctx.store.staging(batch_staging_key(ctx))
+    staging = ctx.store.staging(batch_staging_key(ctx.task_id, ctx.run_id))
     done = checkpoint or BatchCheckpoint()
     while done.steps_done < plan.steps:
         done = run_batch_step(
