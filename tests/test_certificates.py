@@ -29,7 +29,7 @@ from gaveurs.db.session import make_engine, session_scope
 from gaveurs.farm.generator import FarmData
 from gaveurs.farm.loader import load_farm
 from gaveurs.secret_files import InsecureSecretFile
-from gaveurs.settings import Settings
+from gaveurs.settings import Settings, get_settings
 from tests.test_farm_generator import as_array
 
 NOW = datetime(2026, 11, 2, 6, 0, 0, 123456, tzinfo=UTC)
@@ -247,3 +247,24 @@ def test_dev_key_is_generated_once_private_and_settings_keys_are_parsed(tmp_path
     for bad in (base64.b64encode(b"short").decode(), "not a key!"):
         with pytest.raises(BadSigningKey):
             signing_key(Settings(certificate_signing_key=bad))
+
+
+def test_verification_trusts_the_settings_keys_by_default(
+    farm: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CERTIFICATE_KEY_FILE", str(tmp_path / "keys" / "dev.pem"))
+    get_settings.cache_clear()
+    try:
+        dev_key = signing_key(get_settings())
+        signed_here = issue_certificate(farm, 3472, "origin", key=dev_key, created_at=NOW)
+        signed_elsewhere = issue_certificate(farm, 3473, "origin", key=KEY, created_at=NOW)
+        with session_scope(farm) as session:
+            assert verify_certificate(session, signed_here.id).valid
+            stranger = verify_certificate(session, signed_elsewhere.id)
+        assert [p.check for p in stranger.problems] == ["public_key"]
+        monkeypatch.setenv("CERTIFICATE_TRUSTED_PUBLIC_KEYS", json.dumps(sorted(TRUSTED)))
+        get_settings.cache_clear()
+        with session_scope(farm) as session:
+            assert verify_certificate(session, signed_elsewhere.id).valid  # a rotated-out key still trusted
+    finally:
+        get_settings.cache_clear()

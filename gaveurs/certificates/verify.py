@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gaveurs.certificates import chain
-from gaveurs.certificates.keys import key_id
+from gaveurs.certificates.keys import key_id, trusted_public_keys
 from gaveurs.certificates.records import Record, lot_records
 from gaveurs.contracts.certificates import CertificateProblem, CertificateVerification
 from gaveurs.db.models import Certificate, Lot
 from gaveurs.errors import CertificateNotFound
 from gaveurs.exports.csv_stream import utc_text
+from gaveurs.settings import get_settings
 
 
 def signed_payload(row: Certificate) -> bytes:
@@ -130,13 +131,21 @@ def _link_problems(session: Session, row: Certificate) -> list[CertificateProble
 
 
 def verify_certificate(
-    session: Session, certificate_id: str, *, trusted_keys: Collection[str], now: datetime
+    session: Session,
+    certificate_id: str,
+    *,
+    trusted_keys: Collection[str] | None = None,
+    now: datetime | None = None,
 ) -> CertificateVerification:
     """Recompute the certificate from the current rows; `valid` only if nothing at all differs.
 
     Checks the seal (certificate hash, Ed25519 signature, trusted key, stored snapshot), the link to the
-    previous certificate, then re-reads the lot's records and compares them field by field.
+    previous certificate, then re-reads the lot's records and compares them field by field. The trusted keys
+    default to the settings' (current signing key and CERTIFICATE_TRUSTED_PUBLIC_KEYS). Raises
+    CertificateNotFound.
     """
+    if trusted_keys is None:
+        trusted_keys = trusted_public_keys(get_settings())
     row = session.get(Certificate, certificate_id)
     if row is None:
         raise CertificateNotFound.error(
@@ -165,5 +174,5 @@ def verify_certificate(
         valid=not problems,
         records_checked=len(row.records),
         problems=problems,
-        checked_at=now,
+        checked_at=now or datetime.now(UTC),
     )

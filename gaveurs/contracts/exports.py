@@ -5,6 +5,11 @@ from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
+# The certificate task's contracts live beside its verification report; they are exports all the same.
+from gaveurs.contracts.certificates import BlockchainCertificateInput as BlockchainCertificateInput
+from gaveurs.contracts.certificates import CertificateResult as CertificateResult
+from gaveurs.contracts.certificates import CertificateType as CertificateType
+
 ReportType = Literal["summary", "complete"]
 
 
