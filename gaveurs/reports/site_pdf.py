@@ -94,7 +94,7 @@ def _curve(data: SiteReportData) -> list[Any]:
     heading = Paragraph("Courbe de gavage moyenne", HEADING)
     if not data.feeding_curve:
         return [heading, Paragraph("Aucune donnée de gavage sur la période.", BODY)]
-    chart = feeding_curve_chart(data.feeding_curve, FRAME_WIDTH, 62 * mm)
+    chart = feeding_curve_chart(data.feeding_curve, FRAME_WIDTH, 56 * mm)
     note = Paragraph(
         "Dose moyenne par jour de gavage et par repas, sur les lots de la période (chaque lot compte une fois).",
         NOTE,
@@ -133,7 +133,7 @@ def _liver(data: SiteReportData) -> list[Any]:
         LIVER_WINDOW_G,
         LIVER_TARGET_G,
         FRAME_WIDTH,
-        58 * mm,
+        50 * mm,
         x_labels=_month_ticks(
             min(line.debut_gavage for line in weighed), max(line.debut_gavage for line in weighed)
         ),
