@@ -196,6 +196,17 @@ def test_postgresql_streams_from_a_server_side_cursor_sqlite_pages_by_key(
         assert all("sensor_samples.horodatage, sensor_samples.id) >" in page for page in pages[1:])
 
 
+def test_streaming_can_resume_after_a_key(farm_engine: Engine, settings: Settings) -> None:
+    query = prepare_csv(
+        farm_engine, "gavage", CsvFilters(date_debut=date(2026, 6, 1)), settings=settings
+    ).query
+    rows = [tuple(row) for chunk in iter_chunks(farm_engine, query, 100) for row in chunk]
+    cut = len(rows) // 3
+    after = rows[cut - 1][: len(query.keys)]
+    rest = [tuple(row) for chunk in iter_chunks(farm_engine, query, 100, after=after) for row in chunk]
+    assert rest == rows[cut:] and len(rest) > 100
+
+
 def test_progress_rises_to_the_end(farm_engine: Engine, settings: Settings) -> None:
     prepared = prepare_csv(farm_engine, "sqal", CsvFilters(), settings=settings)
     seen: list[int] = []
