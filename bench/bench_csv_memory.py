@@ -3,7 +3,7 @@
 Each export runs in a fresh child process that imports everything, connects, and notes its peak RSS (the
 baseline) before exporting; the export's cost is the peak RSS after it minus that baseline. Compared: one lot
 (229 rows), all 502,078 samples of the demo farm streamed as the export does, and the same rows fetched at once
-(what streaming avoids); the streamed export also with 1,000-row chunks instead of the default 5,000, to show its
+(what streaming avoids); the streamed export also with 5,000-row chunks instead of the default 1,000, to show its
 memory follows the chunk, not the rows. A flat export keeps the 500,000-row figure close to the one-lot figure. On SQLite and,
 unless --skip-postgres, PostgreSQL. Nothing here asserts: it prints figures.
 """
@@ -27,7 +27,7 @@ from bench.demo_databases import DEFAULT_ADMIN_URL, demo_database
 MODES = {
     "one lot, streamed": ["--lot-id", "3472"],
     "all rows, streamed": [],
-    "all rows, 1,000-row chunks": ["--chunk-rows", "1000"],
+    "all rows, 5,000-row chunks": ["--chunk-rows", "5000"],
     "all rows, fetched at once": ["--fetch-all"],
 }
 
@@ -92,7 +92,7 @@ def main() -> None:
     parser.add_argument("--root", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--lot-id", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--fetch-all", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--chunk-rows", type=int, default=5000, help=argparse.SUPPRESS)
+    parser.add_argument("--chunk-rows", type=int, default=1000, help=argparse.SUPPRESS)
     parser.add_argument("--skip-postgres", action="store_true")
     parser.add_argument(
         "--postgres-admin-url", default=os.environ.get("TEST_POSTGRES_ADMIN_URL", DEFAULT_ADMIN_URL)

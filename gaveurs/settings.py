@@ -30,7 +30,7 @@ class Settings(BaseSettings):
     artifact_dir: Path = VAR_DIR / "artifacts"
     artifact_retention_days: int = 30
     # Rows fetched per round trip by the CSV exports (server-side cursor batch, or SQLite chunk).
-    export_csv_chunk_rows: int = Field(default=5000, ge=100, le=200_000)
+    export_csv_chunk_rows: int = Field(default=1000, ge=100, le=200_000)
 
     # Ed25519 key that signs traceability certificates: base64 of the 32-byte private key, or a PEM. Unset in
     # dev: a key is generated on first use in `certificate_key_file` (mode 0600, never committed).

@@ -172,7 +172,7 @@ def run_batch_step(
     plan: BatchPlan,
     checkpoint: BatchCheckpoint,
     *,
-    chunk_rows: int = 5000,
+    chunk_rows: int = 1000,
     on_progress: ProgressCallback | None = None,
 ) -> BatchCheckpoint:
     """Export the next slice of lots into its three part files; returns the checkpoint after it."""
