@@ -78,5 +78,21 @@ class InsufficientCapacity(_NonRetryable):
     """The slaughterhouses cannot take the lots within their time windows; the message names the day."""
 
 
+class EmptySelection(_NonRetryable):
+    """The filters select nothing (no rows, no lots): there is no file worth writing."""
+
+
+class SelectionTooLarge(_NonRetryable):
+    """More lots than one batch export takes."""
+
+
+class CertificateNotFound(_NonRetryable):
+    pass
+
+
+class LotNotCertifiable(_NonRetryable):
+    """A certificate covers a slaughtered lot only: before that its records are still changing."""
+
+
 # Derived, so a new failure type cannot be forgotten here (retry policies pass it to the server as well).
 NON_RETRYABLE_TYPES: list[str] = sorted(c.__name__ for c in _NonRetryable.__subclasses__())

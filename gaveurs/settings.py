@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, computed_field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -24,8 +25,24 @@ class Settings(BaseSettings):
     temporal_ui_port: int = 8233
     temporal_db_file: Path = VAR_DIR / "temporal" / "dev.db"
 
+    # Where export files live: a local (or mounted) directory today; an S3-compatible backend is planned.
+    artifact_backend: Literal["local"] = "local"
     artifact_dir: Path = VAR_DIR / "artifacts"
     artifact_retention_days: int = 30
+    # Rows fetched per round trip by the CSV exports (server-side cursor batch, or SQLite chunk).
+    export_csv_chunk_rows: int = Field(default=1000, ge=100, le=200_000)
+
+    # Ed25519 key that signs traceability certificates: base64 of the 32-byte private key, or a PEM. Unset in
+    # dev: a key is generated on first use in `certificate_key_file` (mode 0600, never committed).
+    certificate_signing_key: SecretStr | None = None
+    certificate_key_file: Path = VAR_DIR / "keys" / "certificate_ed25519.pem"
+    # Public keys (hex, 32 bytes) of earlier signing keys whose certificates still verify after a rotation.
+    certificate_trusted_public_keys: list[str] = Field(default_factory=list)
+
+    # Key of the pseudonyms that replace consumers' e-mail addresses in CSV exports (HMAC-SHA256). Unset in
+    # dev: generated on first use in `export_pseudonym_key_file` (mode 0600).
+    export_pseudonym_key: SecretStr | None = None
+    export_pseudonym_key_file: Path = VAR_DIR / "keys" / "export_pseudonym.key"
 
     api_host: str = "127.0.0.1"
     api_port: int = 8000

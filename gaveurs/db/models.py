@@ -218,6 +218,39 @@ class Artifact(Base):
     lot_id: Mapped[int | None] = mapped_column(Integer, index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    # The workflow run that wrote the file: a task id (workflow id) is reused by later runs of the same work.
+    run_id: Mapped[str | None] = mapped_column(String(64))
+    # The seed's run-less name (`reports/lot_3472_complete_20260108.pdf`): it serves the newest run's file.
+    alias_path: Mapped[str | None] = mapped_column(String(255), index=True)
+
+
+class Certificate(Base):
+    """A signed traceability certificate: a hash chain over a lot's records, linked to the previous certificate.
+
+    `records` is the certified snapshot (what was hashed), kept so a later verification can say which field of
+    which record changed, not only that something did. No foreign key to the lot: the certificate is evidence
+    and must outlive the rows it certifies.
+    """
+
+    __tablename__ = "certificates"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    # Position in the chain of all certificates, 1 for the first; unique, as is the hash each one links to,
+    # so two certificates issued at once cannot both claim the same predecessor (no fork).
+    seq: Mapped[int] = mapped_column(Integer, unique=True)
+    lot_id: Mapped[int] = mapped_column(Integer, index=True)
+    code_lot: Mapped[str] = mapped_column(String(12))
+    certificate_type: Mapped[str] = mapped_column(String(20))
+    chain_head_hash: Mapped[str] = mapped_column(String(64))
+    previous_certificate_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    certificate_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    signature: Mapped[str] = mapped_column(String(128))  # Ed25519, hex
+    public_key_id: Mapped[str] = mapped_column(String(16), index=True)
+    public_key: Mapped[str] = mapped_column(String(64))  # raw Ed25519 public key, hex
+    scheme: Mapped[str] = mapped_column(String(40))  # hashing and signing rules, for later versions
+    records: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    task_id: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class MlResult(Base):

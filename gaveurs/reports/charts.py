@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from reportlab.graphics.charts.barcharts import VerticalBarChart
 from reportlab.graphics.charts.legends import LineLegend
 from reportlab.graphics.charts.lineplots import LinePlot
-from reportlab.graphics.shapes import Drawing, Group, String
+from reportlab.graphics.shapes import Drawing, Group, Line, Rect, String
 from reportlab.graphics.widgets.markers import makeMarker
 from reportlab.lib import colors
 
@@ -27,6 +27,8 @@ GRADE_COLOURS = {
     "REJECT": colors.HexColor("#C0392B"),
 }
 OTHER_GRADE_COLOUR = colors.HexColor("#8A94A0")
+WINDOW = colors.HexColor("#E3F1E6")  # the liver weight objective window
+TARGET = colors.HexColor("#1B7F3B")
 
 # Ticks land on these multiples (times a power of ten) so the axes read like a person drew them.
 _NICE_STEPS = (1.0, 2.0, 2.5, 5.0, 10.0)
@@ -173,4 +175,82 @@ def sqal_grade_chart(counts: Sequence[tuple[str, int]], width: float, height: fl
     chart.valueAxis.gridStrokeWidth = 0.5
     drawing.add(chart)
     drawing.add(_rotated_label(8, chart.y + chart.height / 2, "Échantillons"))
+    return drawing
+
+
+def grade_mix_bar(counts: Sequence[tuple[str, int]], width: float, height: float) -> Drawing:
+    """One horizontal bar split by grade share (best on the left), for the KPI band; empty frame without data."""
+    drawing = Drawing(width, height)
+    total = sum(count for _, count in counts)
+    if total == 0:
+        drawing.add(Rect(0, 0, width, height, fillColor=None, strokeColor=GRID, strokeWidth=0.6))
+        return drawing
+    x = 0.0
+    for grade, count in counts:
+        if count == 0:
+            continue
+        share = width * count / total
+        colour = GRADE_COLOURS.get(grade, OTHER_GRADE_COLOUR)
+        drawing.add(Rect(x, 0, share, height, fillColor=colour, strokeColor=None))
+        x += share
+    return drawing
+
+
+def liver_weight_chart(
+    points: Sequence[tuple[float, float]],
+    window: tuple[float, float],
+    target: float,
+    width: float,
+    height: float,
+    *,
+    x_labels: Sequence[tuple[float, str]],
+) -> Drawing:
+    """Mean liver weight of each finished lot (x = start day as a number) over the objective window's band."""
+    if not points:
+        raise ValueError("a liver weight chart needs at least one lot")
+    drawing = Drawing(width, height)
+    plot = LinePlot()
+    plot.x, plot.y = 48, 30
+    plot.width, plot.height = width - plot.x - 12, height - plot.y - 12
+    plot.data = [sorted(points)]
+    plot.joinedLines = 0
+    plot.lines[0].strokeColor = None
+    plot.lines[0].symbol = makeMarker(
+        "FilledCircle", size=3.2, fillColor=colors.HexColor("#2E6DA4"), strokeColor=None
+    )
+
+    xs = [x for x, _ in points]
+    x_lo, x_hi = min(xs) - 1.0, max(xs) + 1.0
+    weights = [y for _, y in points] + [window[0], window[1]]
+    y_min, y_max, y_step = _value_range(weights)
+    plot.xValueAxis.valueMin, plot.xValueAxis.valueMax = x_lo, x_hi
+    plot.xValueAxis.valueSteps = [x for x, _ in x_labels]
+    labels = dict(x_labels)
+    plot.xValueAxis.labelTextFormat = lambda value: labels.get(value, "")
+    plot.xValueAxis.labels.fontName, plot.xValueAxis.labels.fontSize = FONT, 7
+    plot.xValueAxis.strokeColor = INK
+    plot.yValueAxis.valueMin, plot.yValueAxis.valueMax, plot.yValueAxis.valueStep = y_min, y_max, y_step
+    plot.yValueAxis.labelTextFormat = "%d"
+    plot.yValueAxis.labels.fontName, plot.yValueAxis.labels.fontSize = FONT, 7.5
+    plot.yValueAxis.strokeColor = INK
+    plot.yValueAxis.visibleGrid = 1
+    plot.yValueAxis.gridStrokeColor = GRID
+    plot.yValueAxis.gridStrokeWidth = 0.5
+
+    def y_at(value: float) -> float:
+        return float(plot.y + plot.height * (value - y_min) / (y_max - y_min))
+
+    # The band and the target line go under the points.
+    low, high = window
+    drawing.add(
+        Rect(plot.x, y_at(low), plot.width, y_at(high) - y_at(low), fillColor=WINDOW, strokeColor=None)
+    )
+    drawing.add(Line(plot.x, y_at(target), plot.x + plot.width, y_at(target), strokeColor=TARGET, strokeWidth=0.8,
+                     strokeDashArray=[3, 2]))  # fmt: skip
+    drawing.add(plot)
+    drawing.add(_rotated_label(12, plot.y + plot.height / 2, "Poids de foie moyen (g)"))
+    drawing.add(
+        String(plot.x + plot.width / 2, 4, "Début de gavage", fontName=FONT, fontSize=8, fillColor=INK,
+               textAnchor="middle")
+    )  # fmt: skip
     return drawing

@@ -1,107 +1,61 @@
-"""The lot report: a pure function from `LotReportData` to PDF bytes, byte-identical for identical inputs.
-
-Only reportlab's built-in Helvetica is used, so the output does not depend on the fonts a worker host has; its
-WinAnsi encoding covers French text (é, è, à, ç, °, –, —, ·) but not arrows or maths symbols, hence none below.
-"""
+"""The lot report: a pure function from `LotReportData` to PDF bytes, byte-identical for identical inputs."""
 
 from __future__ import annotations
 
-import io
-from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import (
-    CondPageBreak,
-    KeepTogether,
-    Paragraph,
-    SimpleDocTemplate,
-    Spacer,
-    Table,
-    TableStyle,
-)
+from reportlab.platypus import CondPageBreak, KeepTogether, Paragraph, Spacer, Table, TableStyle
 from reportlab.platypus.flowables import HRFlowable
 
 from gaveurs.contracts.exports import FeedingRow, LotReportData, ReportType
 from gaveurs.reports.charts import GRADE_COLOURS, OTHER_GRADE_COLOUR, feeding_curve_chart, sqal_grade_chart
+from gaveurs.reports.layout import (
+    BAD,
+    BODY,
+    DASH,
+    FRAME_WIDTH,
+    GOOD,
+    HEADING,
+    INK,
+    LABEL,
+    LIVER_TARGET_G,
+    LIVER_WINDOW_G,
+    META,
+    NAVY,
+    NBSP,
+    NOTE,
+    RULE,
+    STATUS_LABELS,
+    SUBTITLE,
+    TITLE,
+    ZEBRA,
+    ByteSink,
+    ProgressCallback,
+    as_utc,
+    build_pdf,
+    farm_kpi_band,
+    fr_date,
+    fr_number,
+    fr_quantity,
+    generated_line,
+    grade_counts,
+)
 
-LIVER_WINDOW_G = (400.0, 700.0)
-LIVER_TARGET_G = 550.0
-SQAL_GRADES = ("A+", "A", "B", "C", "REJECT")
 MEAL_ORDER = {"matin": 0, "soir": 1}
-
-DASH = "—"
-NBSP = "\u00a0"
-STATUS_LABELS = {"en_gavage": "En gavage", "termine": "Terminé", "abattu": "Abattu"}
 MEAL_LABELS = {"matin": "Matin", "soir": "Soir"}
 REPORT_LABELS: dict[ReportType, str] = {"summary": "Rapport de synthèse", "complete": "Rapport complet"}
 
-PAGE_WIDTH, PAGE_HEIGHT = A4
-MARGIN = 18 * mm
-# SimpleDocTemplate's frame pads 6 pt on each side; content sized to the bare margins would overhang.
-FRAME_WIDTH = PAGE_WIDTH - 2 * MARGIN - 12
-
-NAVY = colors.HexColor("#1F3A5F")
-INK = colors.HexColor("#1F2933")
-MUTED = colors.HexColor("#5F6B7A")
-RULE = colors.HexColor("#D9DEE4")
-ZEBRA = colors.HexColor("#F3F5F8")
-GOOD = "#1B7F3B"
-BAD = "#C0392B"
-
-TITLE = ParagraphStyle("title", fontName="Helvetica-Bold", fontSize=20, leading=24, textColor=NAVY)
-SUBTITLE = ParagraphStyle("subtitle", fontName="Helvetica", fontSize=10.5, leading=15, textColor=INK)
-META = ParagraphStyle("meta", fontName="Helvetica", fontSize=8.5, leading=11, textColor=MUTED)
-HEADING = ParagraphStyle(
-    "heading",
-    fontName="Helvetica-Bold",
-    fontSize=12.5,
-    leading=16,
-    textColor=NAVY,
-    spaceBefore=14,
-    spaceAfter=6,
-)
-BODY = ParagraphStyle("body", fontName="Helvetica", fontSize=9, leading=12, textColor=INK)
-LABEL = ParagraphStyle("label", parent=BODY, fontName="Helvetica-Bold", textColor=MUTED)
-NOTE = ParagraphStyle("note", parent=BODY, fontSize=8.5, leading=11, textColor=MUTED)
-
-
-# ---------------------------------------------------------------------------------------------- formatting
-
-
-def fr_number(value: float, decimals: int = 0) -> str:
-    """French notation: decimal comma, non-breaking space between thousands, never '-0'."""
-    text = f"{round(value, decimals) + 0.0:,.{decimals}f}"
-    return text.replace(",", NBSP).replace(".", ",")
-
-
-def fr_quantity(value: float | None, decimals: int = 0, unit: str = "") -> str:
-    """A number with its unit, or an em dash when the value is not known yet."""
-    if value is None:
-        return DASH
-    text = fr_number(value, decimals)
-    return f"{text}{NBSP}{unit}" if unit else text
-
-
-def fr_date(day: date) -> str:
-    return day.strftime("%d/%m/%Y")
-
-
-def _utc(moment: datetime) -> datetime:
-    # Naive timestamps come from the workflow clock, which is UTC.
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+__all__ = ["fr_number", "grade_counts", "render_lot_pdf", "write_lot_pdf"]
 
 
 # ------------------------------------------------------------------------------------------------ sections
 
 
 def _header(data: LotReportData, report_type: ReportType, generated_at: datetime) -> list[Any]:
-    stamp = _utc(generated_at)
     return [
         Paragraph(f"Rapport de lot {escape(data.code_lot)}", TITLE),
         Spacer(1, 4),
@@ -110,10 +64,21 @@ def _header(data: LotReportData, report_type: ReportType, generated_at: datetime
             f"{NBSP}{NBSP}·{NBSP}{NBSP}Gaveur{NBSP}: <b>{escape(data.gaveur)}</b>",
             SUBTITLE,
         ),
-        Paragraph(
-            f"{REPORT_LABELS[report_type]} · généré le {fr_date(stamp.date())} à {stamp:%H:%M} UTC", META
-        ),
-        HRFlowable(width="100%", thickness=0.8, color=NAVY, spaceBefore=6, spaceAfter=2),
+        Paragraph(f"{REPORT_LABELS[report_type]} · {generated_line(generated_at)}", META),
+        HRFlowable(width="100%", thickness=0.8, color=NAVY, spaceBefore=6, spaceAfter=8),
+    ]
+
+
+def _kpis(data: LotReportData) -> list[Any]:
+    return [
+        farm_kpi_band(
+            placed=data.nb_canards_places,
+            dead=data.nb_canards_morts,
+            liver_g=data.poids_foie_moyen_g,
+            itm=data.itm,
+            sqal_grades=data.sqal_grades,
+            placed_note=f"{escape(data.genetique)} · {data.duree_gavage} jours de gavage",
+        )
     ]
 
 
@@ -135,7 +100,7 @@ def _liver_text(data: LotReportData) -> str:
     return f"<b>{fr_quantity(weight, 0, 'g')}</b>{NBSP}{NBSP}{verdict} · écart à la cible ({target}){NBSP}: {sign}{fr_number(gap)}{NBSP}g"
 
 
-def _key_figures(data: LotReportData) -> list[Any]:
+def _lot_sheet(data: LotReportData) -> list[Any]:
     if data.nb_canards_places > 0:
         rate = 100.0 * data.nb_canards_morts / data.nb_canards_places
         mortality = f"{fr_number(data.nb_canards_morts)} ({fr_number(rate, 1)}{NBSP}%)"
@@ -179,12 +144,12 @@ def _key_figures(data: LotReportData) -> list[Any]:
                 ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
                 ("LINEBELOW", (0, 0), (-1, -1), 0.4, RULE),
                 ("LINEABOVE", (0, 0), (-1, 0), 0.4, RULE),
-                ("TOPPADDING", (0, 0), (-1, -1), 4),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+                ("TOPPADDING", (0, 0), (-1, -1), 3.5),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 3.5),
             ]
         )
     )
-    return [Paragraph("Chiffres clés", HEADING), table]
+    return [Paragraph("Fiche du lot", HEADING), table]
 
 
 def _curve_note(feeding: list[FeedingRow]) -> str:
@@ -204,23 +169,17 @@ def _feeding_curve(data: LotReportData) -> list[Any]:
     heading = Paragraph("Courbe de gavage", HEADING)
     if not data.feeding:
         return [heading, Paragraph("Aucune donnée de gavage enregistrée pour ce lot.", BODY)]
-    chart = feeding_curve_chart(data.feeding, FRAME_WIDTH, 78 * mm)
+    chart = feeding_curve_chart(data.feeding, FRAME_WIDTH, 72 * mm)
     return [KeepTogether([heading, chart, Spacer(1, 4), Paragraph(_curve_note(data.feeding), NOTE)])]
 
 
-def grade_counts(sqal_grades: dict[str, int]) -> list[tuple[str, int]]:
-    """Every standard grade in quality order (zeros included, so lots compare at a glance), then any others."""
-    known = [(grade, sqal_grades.get(grade, 0)) for grade in SQAL_GRADES]
-    others = sorted((grade, count) for grade, count in sqal_grades.items() if grade not in SQAL_GRADES)
-    return known + others
-
-
-def _sqal(data: LotReportData, report_type: ReportType) -> list[Any]:
+def sqal_section(sqal_grades: dict[str, int], score: float | None, empty_text: str) -> list[Any]:
+    """Grade table and bar chart side by side (shared with the site reports)."""
     heading = Paragraph("Qualité SQAL", HEADING)
-    counts = grade_counts(data.sqal_grades)
+    counts = grade_counts(sqal_grades)
     total = sum(count for _, count in counts)
     if total == 0:
-        return [heading, Paragraph("Aucun échantillon SQAL pour ce lot.", BODY)]
+        return [heading, Paragraph(empty_text, BODY)]
 
     rows: list[list[str]] = [["Grade", "Échantillons", "Part"]]
     rows += [
@@ -247,11 +206,8 @@ def _sqal(data: LotReportData, report_type: ReportType) -> list[Any]:
         for row, (grade, _) in enumerate(counts, start=1)
     ]
     table.setStyle(TableStyle(style))
-    score = DASH if data.sqal_score_moyen is None else fr_number(data.sqal_score_moyen, 2)
-    note = Paragraph(f"{fr_number(total)} échantillons · score de fusion moyen{NBSP}: {score}", NOTE)
-    if report_type == "summary":
-        return [KeepTogether([heading, table, Spacer(1, 4), note])]
-
+    mean = DASH if score is None else fr_number(score, 2)
+    note = Paragraph(f"{fr_number(total)} échantillons · score de fusion moyen{NBSP}: {mean}", NOTE)
     chart_w = FRAME_WIDTH - 84 * mm
     side_by_side = Table(
         [[[table, Spacer(1, 4), note], sqal_grade_chart(counts, chart_w, 52 * mm)]],
@@ -318,57 +274,52 @@ def _meal_table(data: LotReportData) -> list[Any]:
 # ------------------------------------------------------------------------------------------------ document
 
 
-def _page_decoration(footer: str) -> Callable[[Any, Any], None]:
-    def decorate(canvas: Any, doc: Any) -> None:
-        canvas.saveState()
-        canvas.setFillColor(NAVY)
-        canvas.rect(0, PAGE_HEIGHT - 5 * mm, PAGE_WIDTH, 5 * mm, fill=1, stroke=0)
-        canvas.setStrokeColor(RULE)
-        canvas.setLineWidth(0.5)
-        canvas.line(MARGIN, 12 * mm, PAGE_WIDTH - MARGIN, 12 * mm)
-        canvas.setFont("Helvetica", 7.5)
-        canvas.setFillColor(MUTED)
-        canvas.drawString(MARGIN, 8 * mm, footer)
-        canvas.drawRightString(PAGE_WIDTH - MARGIN, 8 * mm, f"Page {doc.page}")
-        canvas.restoreState()
+def render_lot_pdf(
+    data: LotReportData,
+    report_type: ReportType,
+    *,
+    generated_at: datetime,
+    on_progress: ProgressCallback | None = None,
+) -> bytes:
+    """Render the lot report; `complete` adds the per-meal table to the `summary`.
 
-    return decorate
-
-
-def render_lot_pdf(data: LotReportData, report_type: ReportType, *, generated_at: datetime) -> bytes:
-    """Render the lot report; `complete` adds the SQAL bar chart and the per-meal table to the `summary`.
-
-    The same inputs give the same bytes: reportlab runs in invariant mode (fixed document date and id), and the
-    only clock the document shows is `generated_at`, which the caller passes in.
+    The same inputs give the same bytes; the only clock the document shows is `generated_at`, which the caller
+    passes in (the workflow's time), so a retry rewrites an identical file.
     """
     if report_type not in REPORT_LABELS:
         raise ValueError(f"unknown report type {report_type!r}")
-    stamp = _utc(generated_at)
-    buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=MARGIN,
-        rightMargin=MARGIN,
-        topMargin=14 * mm,
-        bottomMargin=18 * mm,
-        title=f"Rapport de lot {data.code_lot}",
-        subject=REPORT_LABELS[report_type],
-        author="Plateforme gaveurs",
-        creator="gaveurs-tasks",
-        lang="fr-FR",
-        # Per document rather than rl_config.invariant: workers render in a thread pool, so no global switch.
-        invariant=1,
-    )
+    stamp = as_utc(generated_at)
+    if on_progress is not None:
+        on_progress(5, "préparation du rapport")
     story: list[Any] = [
         *_header(data, report_type, stamp),
-        *_key_figures(data),
+        *_kpis(data),
+        *_lot_sheet(data),
         *_feeding_curve(data),
-        *_sqal(data, report_type),
+        *sqal_section(data.sqal_grades, data.sqal_score_moyen, "Aucun échantillon SQAL pour ce lot."),
     ]
     if report_type == "complete":
         story += _meal_table(data)
-    footer = f"Lot {data.code_lot} · {REPORT_LABELS[report_type]} · généré le {fr_date(stamp.date())} à {stamp:%H:%M} UTC"
-    decorate = _page_decoration(footer)
-    doc.build(story, onFirstPage=decorate, onLaterPages=decorate)
-    return buffer.getvalue()
+    footer = f"Lot {data.code_lot} · {REPORT_LABELS[report_type]} · {generated_line(stamp)}"
+    pdf = build_pdf(
+        story,
+        title=f"Rapport de lot {data.code_lot}",
+        subject=REPORT_LABELS[report_type],
+        footer=footer,
+        on_progress=on_progress,
+    )
+    if on_progress is not None:
+        on_progress(100, "rapport prêt")
+    return pdf
+
+
+def write_lot_pdf(
+    data: LotReportData,
+    report_type: ReportType,
+    out: ByteSink,
+    *,
+    generated_at: datetime,
+    on_progress: ProgressCallback | None = None,
+) -> int:
+    """Render into `out` (e.g. an artifact writer); returns the bytes written."""
+    return out.write(render_lot_pdf(data, report_type, generated_at=generated_at, on_progress=on_progress))
