@@ -207,11 +207,36 @@ def test_provider_down_is_retryable(database_url: str) -> None:
     assert error.value.type == "TwilioUnavailable" and not error.value.non_retryable
 
 
-def test_one_key_for_two_different_messages_is_a_caller_bug(
+def test_a_retry_with_new_text_keeps_the_message_already_sent(
+    twilio_sink: TwilioSink, mail_sink: MailSink, database_url: str
+) -> None:
+    """A summary recomputed on a retry must not go out a second time."""
+    sms = sender(twilio_sink, mail_sink, database_url)
+    first_text, second_text = unique("first"), unique("second")
+    first = sms.send_once(request("task-new-text", message=first_text))
+    again = sms.send_once(request("task-new-text", message=second_text))
+    assert again.deduplicated and again.message_sid == first.message_sid
+    assert twilio_sink.bodies_to(PHONE).count(second_text) == 0
+
+
+def test_a_lost_answer_is_found_even_when_the_retry_has_new_text(
+    twilio_sink: TwilioSink, mail_sink: MailSink, database_url: str
+) -> None:
+    sms = sender(twilio_sink, mail_sink, database_url)
+    first_text, second_text = unique("before"), unique("after")
+    twilio_sink.hook("drop-responses")
+    with pytest.raises(ApplicationError):
+        sms.send_once(request("task-lost-new-text", message=first_text))
+    assert sms.send_once(request("task-lost-new-text", message=second_text)).deduplicated
+    assert twilio_sink.bodies_to(PHONE).count(first_text) == 1
+    assert twilio_sink.bodies_to(PHONE).count(second_text) == 0
+
+
+def test_one_key_for_two_recipients_is_a_caller_bug(
     twilio_sink: TwilioSink, mail_sink: MailSink, database_url: str
 ) -> None:
     sms = sender(twilio_sink, mail_sink, database_url)
     sms.send_once(request("task-reused", message=unique("first")))
     with pytest.raises(ApplicationError) as error:
-        sms.send_once(request("task-reused", message=unique("second")))
+        sms.send_once(request("task-reused", phone="+33698765432", message=unique("second")))
     assert error.value.type == "IdempotencyKeyReused" and error.value.non_retryable

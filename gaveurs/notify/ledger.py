@@ -10,6 +10,10 @@ A row still `sending` when the next attempt starts is the ambiguous case: the ea
 between the reservation and the answer, so the provider may hold the message. The senders then ask the
 provider (reconciliation) before sending again. `provider_id` is unique, so two tasks can never both claim
 one provider message, which is what reconciliation relies on when two tasks send identical text.
+
+A key names one message to one recipient. Its text may change between attempts (a summary recomputed on a
+retry): once sent, the earlier text stands; `body_sha256` always describes what was last handed over (or is
+about to be), so reconciliation looks for that.
 """
 
 from __future__ import annotations
@@ -48,6 +52,7 @@ class LedgerEntry:
     reserved_at: datetime
     sent_at: datetime | None
     last_error: str | None
+    body_sha256: str  # of the text last handed over (or about to be)
     # True when the row existed before this call: an earlier attempt made it.
     earlier_attempt: bool
 
@@ -64,25 +69,26 @@ class Ledger:
     def reserve(
         self, key: str, recipient: str, body_sha256: str, provider_id: str | None = None
     ) -> LedgerEntry:
-        """The row for `key`, created (committed) if there was none; a `failed` row goes back to `sending`.
+        """The row for `key`, created (committed) if there was none; a `failed` row goes back to `sending`
+        with the new text (nothing was handed over, so the new text is what goes).
 
-        Raises IdempotencyKeyReused when the key already names a different message.
+        Raises IdempotencyKeyReused when the key already names a message to someone else.
         """
         with session_scope(self.engine) as session:
             row = session.scalars(
                 select(OutboundMessage).where(OutboundMessage.idempotency_key == key).with_for_update()
             ).one_or_none()
             if row is not None:
-                if (row.channel, row.recipient, row.body_sha256) != (self.channel, recipient, body_sha256):
+                if (row.channel, row.recipient) != (self.channel, recipient):
                     raise IdempotencyKeyReused.error(
-                        f"idempotency key {key!r} already names another {row.channel} message"
+                        f"idempotency key {key!r} already names a {row.channel} message to someone else"
                     )
                 entry = LedgerEntry(
                     row.state, row.provider_id, utc(row.reserved_at), row.sent_at and utc(row.sent_at),
-                    row.last_error, earlier_attempt=True,
+                    row.last_error, row.body_sha256, earlier_attempt=True,
                 )  # fmt: skip
                 if row.state == FAILED:
-                    row.state = SENDING
+                    row.state, row.body_sha256 = SENDING, body_sha256
                 return entry
         now = datetime.now(UTC)
         try:
@@ -94,7 +100,7 @@ class Ledger:
         except IntegrityError:
             # Another attempt reserved it between our read and insert: it is an earlier attempt.
             return self.reserve(key, recipient, body_sha256, provider_id)
-        return LedgerEntry(SENDING, provider_id, now, None, None, earlier_attempt=False)
+        return LedgerEntry(SENDING, provider_id, now, None, None, body_sha256, earlier_attempt=False)
 
     def mark_sent(self, key: str, provider_id: str) -> datetime:
         """Record the provider's acceptance; ProviderIdTaken if another key already owns `provider_id`."""
@@ -106,6 +112,11 @@ class Ledger:
         except IntegrityError as error:
             raise ProviderIdTaken(provider_id) from error
         return now
+
+    def about_to_send(self, key: str, body_sha256: str) -> None:
+        """Record the text this attempt hands over, when it differs from the earlier attempt's."""
+        with session_scope(self.engine) as session:
+            self._row(session, key).body_sha256 = body_sha256
 
     def mark_failed(self, key: str, error: str) -> None:
         """The provider did not take the message (yet): the next attempt may send without asking."""

@@ -112,7 +112,8 @@ class EmailSender:
         key = request.idempotency_key
         message_id = message_id_for(key, self.settings.smtp_from)
         text = request.body_text or html_to_text(request.body_html)
-        entry = self.ledger.reserve(key, to, digest(request.subject, request.body_html, text), message_id)
+        body = digest(request.subject, request.body_html, text)
+        entry = self.ledger.reserve(key, to, body, message_id)
         if entry.state == SENT:
             return self._result(request, to, message_id, entry.sent_at, deduplicated=True)
         if entry.state == REJECTED:
@@ -122,6 +123,8 @@ class EmailSender:
                 return self._result(request, to, message_id, self.ledger.mark_sent(key, message_id), True)
             if self.mailbox is None:
                 log.warning("resending %s: no way to check an earlier attempt's delivery", message_id)
+            if entry.body_sha256 != body:
+                self.ledger.about_to_send(key, body)
 
         take_token(self.engine, self.bucket, should_stop=should_stop, max_wait_s=max_wait_s)
         payload = self._compose(request, to, text, message_id)

@@ -103,16 +103,18 @@ class SmsSender:
             phone = normalize_e164(request.phone)
         except InvalidPhone as error:
             raise InvalidPhoneNumber.error(mask_contacts(str(error))) from error
-        key = request.idempotency_key
-        entry = self.ledger.reserve(key, phone, digest(request.message))
+        key, body = request.idempotency_key, digest(request.message)
+        entry = self.ledger.reserve(key, phone, body)
         if entry.state == SENT and entry.provider_id:
             return self._result(request, phone, entry.provider_id, "already sent", entry.sent_at, True)
         if entry.state == REJECTED:
             raise SmsRejected.error(f"Twilio already refused this SMS: {entry.last_error}")
         if entry.ambiguous:
-            earlier = self._adopt_delivered(key, phone, request.message, entry.reserved_at)
+            earlier = self._adopt_delivered(key, phone, entry.body_sha256, entry.reserved_at)
             if earlier is not None:
                 return self._result(request, phone, earlier, "already sent", None, True)
+            if entry.body_sha256 != body:
+                self.ledger.about_to_send(key, body)
 
         take_token(self.engine, self.bucket, should_stop=should_stop, max_wait_s=max_wait_s)
         try:
@@ -149,14 +151,14 @@ class SmsSender:
         delay = retry_after(self.http.last_headers())
         return TwilioUnavailable.error(f"Twilio error {said}", next_retry_delay=delay)
 
-    def _adopt_delivered(self, key: str, phone: str, body: str, since: datetime) -> str | None:
+    def _adopt_delivered(self, key: str, phone: str, body_sha256: str, since: datetime) -> str | None:
         """The sid of a message an earlier attempt of `key` got through, claimed in the ledger, or None."""
         candidates = [
             message
             for message in self.client.messages.list(
                 to=phone, from_=self.sender, date_sent_after=since - RECONCILE_MARGIN, limit=200
             )
-            if message.sid and message.body == body
+            if message.sid and message.body is not None and digest(message.body) == body_sha256
         ]
         claimed = self.ledger.claimed_provider_ids([str(m.sid) for m in candidates])
         # Oldest first: the earliest unclaimed copy is the likeliest to be ours.
