@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from gaveurs.farm.managers import site_managers
 from gaveurs.farm.quality import feedback_table, sensor_table
 from gaveurs.farm.tables import Table
 from gaveurs.farm.truths import FIRST_DAY, FIRST_LOT_ID, PROTECTED_LOT_ID, TODAY, FeedingCurve, PlantedTruths
@@ -256,8 +257,10 @@ def generate_farm(size: Size = "demo", seed: int = 2026) -> FarmData:
     sensors, sqal_mean = sensor_table(rng, facts, truths.sqal, spec.sqal_sampled_share)
     feedback = feedback_table(rng, facts, sqal_mean, truths.feedback)
 
-    tables = (sites, gaveurs, abattoirs, routes, lots, gavage, sensors, feedback)
+    managers, manager_faults = site_managers(seed)  # their own random stream: nothing above changes
+    tables = (sites, managers, gaveurs, abattoirs, routes, lots, gavage, sensors, feedback)
     truths = replace(
         truths, anomalous_lot_ids=tuple(int(i) for i in anomalous), counts={t.name: len(t) for t in tables}
     )
+    truths = replace(truths, manager_contact_faults=manager_faults)
     return FarmData(truths=truths, tables=tables, curve_shapes=shape)
