@@ -51,6 +51,9 @@ class TwilioSink:
         client.api.base_url = self.url
         return client
 
+    def body_of(self, sid: str) -> str:
+        return str(self.client().messages(sid).fetch().body)
+
     def bodies_to(self, phone: str) -> list[str]:
         return [m.body or "" for m in self.client().messages.list(to=phone)]
 

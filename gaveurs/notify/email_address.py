@@ -6,7 +6,9 @@ from email_validator import EmailNotValidError, validate_email
 
 
 class InvalidEmail(ValueError):
-    pass
+    def __init__(self, address: str, reason: str) -> None:
+        super().__init__(f"invalid e-mail address {address!r}: {reason}")
+        self.reason = reason  # without the address, for messages that must not show it
 
 
 def normalize_email(raw: str) -> str:
@@ -19,7 +21,7 @@ def normalize_email(raw: str) -> str:
     try:
         checked = validate_email(raw.strip(), check_deliverability=False, allow_smtputf8=False)
     except EmailNotValidError as error:
-        raise InvalidEmail(f"invalid e-mail address {raw!r}: {error}") from error
+        raise InvalidEmail(raw, str(error)) from error
     return str(checked.normalized)
 
 

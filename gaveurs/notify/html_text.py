@@ -46,7 +46,8 @@ class _Text(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         if not self.skipping:
-            self.parts.append(re.sub(r"\s+", " ", data))
+            # ASCII whitespace only: no-break and narrow spaces (`1\u202f043 g`) are meant to stay.
+            self.parts.append(re.sub(r"[ \t\r\n\f]+", " ", data))
 
 
 def html_to_text(html: str) -> str:

@@ -108,7 +108,9 @@ class EmailSender:
         try:
             to = normalize_email(request.to_email)
         except InvalidEmail as error:
-            raise InvalidEmailAddress.error(mask_contacts(str(error))) from error
+            raise InvalidEmailAddress.error(
+                f"invalid e-mail address {mask_email(request.to_email)}: {error.reason}"
+            ) from error
         key = request.idempotency_key
         message_id = message_id_for(key, self.settings.smtp_from)
         text = request.body_text or html_to_text(request.body_html)

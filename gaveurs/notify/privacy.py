@@ -56,7 +56,7 @@ def mask_email(address: str) -> str:
     """`jean.dupont@example.fr` → `j•••@example.fr`: the domain stays, so a person still sees where it went."""
     local, at, domain = address.rpartition("@")
     if not at:
-        return BULLET * 3
+        return f"{address[:1]}{BULLET * 3}"  # not an address at all: nothing of it is safe to show
     return f"{local[:1]}{BULLET * 3}@{domain}"
 
 
