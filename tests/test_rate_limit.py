@@ -44,16 +44,14 @@ def test_a_burst_from_several_processes_keeps_the_rate(database_url: str) -> Non
         assert worker.exitcode == 0
     grants = sorted(t for granted in results for t in granted)
     assert len(grants) == PROCESSES * PER_PROCESS
-    # Any window holds at most burst + rate × its length: grant j comes at least (j − i + 1 − burst)/rate
-    # after grant i. 40 ms of slack for a process that wakes late next to one that wakes on time.
-    for i in range(len(grants)):
-        for j in range(i + 1, len(grants)):
-            floor = (j - i + 1 - BUCKET.burst) / BUCKET.per_second
-            assert grants[j] - grants[i] >= floor - 0.04, (i, j, grants[j] - grants[i], floor)
-    # …and nobody waits much longer than the rate demands (the bucket starts full).
-    first = grants[0]
-    ideal = (len(grants) - BUCKET.burst) / BUCKET.per_second
-    assert grants[-1] - first <= ideal + 0.5, (grants[-1] - first, ideal)
+    # Any one-second window holds at most burst + rate grants. Slots are booked exactly; the slack of two
+    # is for processes that wake late from their sleep on a busy machine and bunch up with the next one.
+    # Without the shared bucket the four processes would take 40 a second (or all 32 at once).
+    busiest = max(sum(1 for t in grants if start <= t < start + 1.0) for start in grants)
+    assert busiest <= BUCKET.burst + BUCKET.per_second + 2, busiest
+    # Over the whole burst the rate is the bucket's, neither more nor (much) less.
+    span, ideal = grants[-1] - grants[0], (len(grants) - BUCKET.burst) / BUCKET.per_second
+    assert ideal - 0.2 <= span <= ideal + 0.5, (span, ideal)
 
 
 def test_waiting_for_a_token_stops_when_asked(database_url: str) -> None:

@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from pydantic import SecretStr
 from sqlalchemy import select
 from temporalio.exceptions import ApplicationError
+from twilio.rest import Client
 
 from gaveurs.contracts.notifications import SendSmsRequest
 from gaveurs.db.models import OutboundMessage
 from gaveurs.db.session import make_engine, session_scope
 from gaveurs.notify.phone import InvalidPhone, normalize_e164
+from gaveurs.notify.sink_listing import read_sms_log, received_sms
 from gaveurs.notify.sms import SmsSender
+from gaveurs.notify.twilio_sink import create_sink_app
 from gaveurs.settings import Settings
 from gaveurs.temporal_server import free_port
-from tests.fixtures_notify import MailSink, TwilioSink, notify_settings, unique
+from tests.fixtures_notify import SID, TOKEN, MailSink, TwilioSink, notify_settings, serve, unique
 
 PHONE = "+33612345678"
 
@@ -240,3 +245,29 @@ def test_one_key_for_two_recipients_is_a_caller_bug(
     with pytest.raises(ApplicationError) as error:
         sms.send_once(request("task-reused", phone="+33698765432", message=unique("second")))
     assert error.value.type == "IdempotencyKeyReused" and error.value.non_retryable
+
+
+def test_a_burst_of_sms_keeps_the_providers_rate(
+    twilio_sink: TwilioSink, mail_sink: MailSink, database_url: str
+) -> None:
+    sms = sender(twilio_sink, mail_sink, database_url, sms_per_second=10.0, sms_burst=1)
+    began = time.monotonic()
+    for n in range(6):
+        sms.send_once(request(unique(f"task-burst-{n}"), message=unique("burst")))
+    assert time.monotonic() - began >= 0.5 - 0.02  # the first at once, then one per 100 ms
+
+
+def test_the_sink_lists_what_it_received_over_http_and_in_its_log(tmp_path: Path) -> None:
+    log = tmp_path / "sms.jsonl"
+    url, server, thread = serve(create_sink_app(SID, TOKEN, log=log))
+    try:
+        client = Client(SID, TOKEN)
+        client.api.base_url = url
+        for n in range(3):
+            client.messages.create(to=PHONE, from_="+33700000000", body=f"message {n}")
+        listed, logged = received_sms(url, limit=2), read_sms_log(log, limit=2)
+        assert [m.body for m in listed] == [m.body for m in logged] == ["message 2", "message 1"]
+        assert listed[0].to == PHONE and listed[0].sid == logged[0].sid and listed[0].sender == "+33700000000"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=5)
