@@ -138,10 +138,11 @@ class SmsSender:
             delay = retry_after(self.http.last_headers())
             wait = f"; retrying in {delay.total_seconds():.0f}s" if delay else ""
             return TwilioUnavailable.error(f"Twilio is throttling us ({said}){wait}", next_retry_delay=delay)
-        if error.status in (401, 403):
-            self.ledger.mark_failed(key, said)  # not sent: once the credentials are fixed it may be
+        if error.status in (401, 403) or (error.status == 404 and error.code == 20404):
+            # Our account, not the message: nothing was sent, and once the settings are fixed it may be.
+            self.ledger.mark_failed(key, said)
             return SmsRejected.error(
-                f"Twilio refused our credentials ({said}); check TWILIO_ACCOUNT_SID / TWILIO_AUTH_TOKEN",
+                f"Twilio refused our account ({said}); check TWILIO_ACCOUNT_SID / TWILIO_AUTH_TOKEN",
                 code=error.code,
             )
         if 400 <= error.status < 500:
