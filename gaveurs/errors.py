@@ -7,6 +7,8 @@ once (retrying cannot fix an unknown lot); retryable ones name a transient cause
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from temporalio.exceptions import ApplicationError
 
 
@@ -19,11 +21,21 @@ class _NonRetryable:
 
 
 class _Retryable:
-    """Builds a retryable ApplicationError typed with the subclass name (a transient cause)."""
+    """Builds a retryable ApplicationError typed with the subclass name (a transient cause); the retry
+    policy's backoff applies unless the provider said when to come back (`next_retry_delay`, e.g. from a
+    Retry-After header)."""
 
     @classmethod
-    def error(cls, message: str, **details: object) -> ApplicationError:
-        return ApplicationError(message, details or None, type=cls.__name__, non_retryable=False)
+    def error(
+        cls, message: str, *, next_retry_delay: timedelta | None = None, **details: object
+    ) -> ApplicationError:
+        return ApplicationError(
+            message,
+            details or None,
+            type=cls.__name__,
+            non_retryable=False,
+            next_retry_delay=next_retry_delay,
+        )
 
 
 class LotNotFound(_NonRetryable):
@@ -92,6 +104,42 @@ class CertificateNotFound(_NonRetryable):
 
 class LotNotCertifiable(_NonRetryable):
     """A certificate covers a slaughtered lot only: before that its records are still changing."""
+
+
+class InvalidEmailAddress(_NonRetryable):
+    pass
+
+
+class EmailRejected(_NonRetryable):
+    """The mail server refused the message for good (unknown mailbox, policy, wrong credentials…)."""
+
+
+class FeedbackNotFound(_NonRetryable):
+    pass
+
+
+class LotNotFinished(_NonRetryable):
+    pass
+
+
+class IdempotencyKeyReused(_NonRetryable):
+    """One idempotency key was used for two different messages: a bug in the caller, not a provider fault."""
+
+
+class NotificationUndeliverable(_NonRetryable):
+    """Every recipient of a notification failed for good (the result lists why, recipient by recipient)."""
+
+
+class SmtpUnavailable(_Retryable):
+    """The mail server answered 4xx, timed out or could not be reached."""
+
+
+class RateLimitWaitTimeout(_Retryable):
+    """No send token came free before the caller's deadline."""
+
+
+class NotificationIncomplete(_Retryable):
+    """Some recipients hit a temporary failure: a retry sends only to them (the others are in the ledger)."""
 
 
 # Derived, so a new failure type cannot be forgotten here (retry policies pass it to the server as well).

@@ -61,6 +61,7 @@ class Settings(BaseSettings):
     twilio_from_number: str = "+33700000000"
     # Empty means Twilio's own endpoint; dev and tests point this at the loopback sink.
     twilio_api_base: str = "http://127.0.0.1:8020"
+    twilio_timeout_s: float = 15.0
 
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 8025
@@ -68,6 +69,23 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = None
     smtp_from: str = "gaveurs-tasks@localhost"
     smtp_starttls: bool = False
+    # A private CA (or the dev sink's self-signed certificate) to trust for STARTTLS; empty = system CAs.
+    smtp_tls_ca_file: Path | None = None
+    smtp_timeout_s: float = 15.0
+    # The loopback SMTP sink's HTTP listing: lets a retry ask whether an e-mail whose final SMTP reply was
+    # lost got through (and the API show what was received). Empty in production: such an e-mail is sent
+    # again with the same Message-ID, which many receiving servers and mail clients fold into one.
+    smtp_sink_api: str = "http://127.0.0.1:8026"
+
+    # Sends per second per provider, shared by every worker process (a token bucket in the database), so a
+    # burst of alerts cannot get the accounts throttled or blocked. 0 = no limit.
+    sms_per_second: float = 5.0
+    sms_burst: int = 5
+    emails_per_second: float = 10.0
+    email_burst: int = 10
+    # Key of the hash that turns phone numbers and e-mail addresses into ids safe for workflow ids, search
+    # attributes and logs. Set a secret value in production: without it a known number's id can be recomputed.
+    notify_id_key: SecretStr = SecretStr("dev-notify-id-key")
 
     worker_graceful_shutdown_s: float = 30.0
     # SQLAlchemy pool per process: at least a worker's concurrent activities (16 on `notifications`).

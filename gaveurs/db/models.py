@@ -76,6 +76,21 @@ class SiteDailyProduction(Base):
     foies_produits: Mapped[int] = mapped_column(Integer)
 
 
+class SiteManager(Base):
+    """People who run a site: they receive its anomaly alerts and its daily summary."""
+
+    __tablename__ = "site_managers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_code: Mapped[str] = mapped_column(ForeignKey("sites.code"), index=True)
+    # directeur_site | responsable_production | responsable_qualite
+    role: Mapped[str] = mapped_column(String(30))
+    nom: Mapped[str] = mapped_column(String(80))
+    prenom: Mapped[str] = mapped_column(String(80))
+    telephone: Mapped[str | None] = mapped_column(String(20))
+    email: Mapped[str | None] = mapped_column(String(120))
+
+
 class Lot(Base):
     """`lots_gavage`: one batch of ducks force-fed by one gaveur at one site."""
 
@@ -297,8 +312,22 @@ class OutboundMessage(Base):
     channel: Mapped[str] = mapped_column(String(10))  # sms | email
     recipient: Mapped[str] = mapped_column(String(200))
     body_sha256: Mapped[str] = mapped_column(String(64))
-    # sending: reserved before the provider call; sent: provider accepted it
+    # sending: reserved before the provider call (an attempt may have reached the provider);
+    # failed: the provider said no for now (not handed over); rejected: refused for good; sent: accepted
     state: Mapped[str] = mapped_column(String(10))
-    provider_id: Mapped[str | None] = mapped_column(String(64))
+    # Twilio's message sid, or the e-mail's Message-ID. Unique: two tasks can never claim one message.
+    provider_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     reserved_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(Text)  # the provider's words, contacts masked
+
+
+class RateLimitBucket(Base):
+    """A token bucket per provider, shared by every worker process (see gaveurs.notify.rate_limit)."""
+
+    __tablename__ = "rate_limit_buckets"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    # May go below zero: each taker reserves the next free slot and sleeps until it comes.
+    tokens: Mapped[float] = mapped_column(Float)
+    refilled_at: Mapped[float] = mapped_column(Float)  # seconds since the epoch, on the database's clock

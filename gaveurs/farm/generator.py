@@ -15,6 +15,7 @@ from typing import Any, Literal
 import numpy as np
 
 from gaveurs.contracts.ml import SkillLevel
+from gaveurs.farm.managers import site_managers
 from gaveurs.farm.quality import feedback_table, sensor_table
 from gaveurs.farm.tables import Table
 from gaveurs.farm.truths import (
@@ -301,12 +302,13 @@ def generate_farm(size: Size = "demo", seed: int = 2026) -> FarmData:
     feedback = feedback_table(rng, facts, sqal_mean, truths.feedback)
 
     production = _production_table(seed, truths.seasonality)
-
-    tables = (sites, gaveurs, production, abattoirs, routes, lots, gavage, sensors, feedback)
+    managers, manager_faults = site_managers(seed)  # their own random stream: nothing above changes
+    tables = (sites, managers, gaveurs, production, abattoirs, routes, lots, gavage, sensors, feedback)
     truths = replace(
         truths,
         anomalous_lot_ids=tuple(int(i) for i in anomalous),
         gaveur_levels=tuple(enumerate(levels, start=1)),
         counts={t.name: len(t) for t in tables},
     )
+    truths = replace(truths, manager_contact_faults=manager_faults)
     return FarmData(truths=truths, tables=tables, curve_shapes=shape)

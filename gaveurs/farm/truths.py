@@ -204,6 +204,14 @@ class SlaughterRule:
 
 
 @dataclass(frozen=True)
+class ManagerContactFaults:
+    """Site managers (ids) whose stored contact cannot work: an SMS or an e-mail to them must fail alone."""
+
+    landline_ids: tuple[int, ...] = ()  # a fixed line where a mobile should be: Twilio answers 21614
+    invalid_email_ids: tuple[int, ...] = ()  # not an e-mail address at all
+
+
+@dataclass(frozen=True)
 class PlantedTruths:
     size: str
     seed: int
@@ -224,6 +232,7 @@ class PlantedTruths:
     today: date = TODAY
     first_lot_id: int = FIRST_LOT_ID
     counts: dict[str, int] = field(default_factory=dict)  # rows per table
+    manager_contact_faults: ManagerContactFaults = field(default_factory=ManagerContactFaults)
 
     @property
     def noise_sigma_g(self) -> float:

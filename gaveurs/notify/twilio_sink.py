@@ -4,11 +4,16 @@ The real `twilio` client talks to it in dev and tests, so the whole HTTP exchang
 create, JSON resources, error codes, paging — is exercised without reaching the paid service.
 
 `python -m gaveurs.notify.twilio_sink --port 8020 [--log sent.jsonl]`
+
+Test hooks under `/_sink/` (not part of Twilio's API): answer the next requests with an error (429 with
+Retry-After, 500, 400 with Twilio's JSON and codes), take a message then delay the answer or drop it, and
+`GET /_sink/messages` lists every message received, newest first, for a person trying the system.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import base64
 import json
 import secrets
@@ -21,13 +26,40 @@ from typing import Any
 import phonenumbers
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
 
 from gaveurs.notify.phone import InvalidPhone, normalize_e164
 
 API = "/2010-04-01/Accounts/{account}/Messages"
 
 
-def _error(status: int, code: int, message: str) -> JSONResponse:
+# Twilio's own codes and words for the errors tests ask the sink to play.
+DEFAULT_FAILURES = {
+    400: (21211, "The 'To' number is not a valid phone number."),
+    429: (20429, "Too Many Requests"),
+    500: (20500, "Internal Server Error"),
+    503: (20503, "Service Unavailable"),
+}
+
+
+class Failure(BaseModel):
+    """Test hook body: the next `count` create requests get this error and are not recorded."""
+
+    count: int = Field(default=1, ge=1)
+    status: int = Field(default=500, ge=400, le=599)
+    code: int | None = None  # Twilio's error code; a usual one for the status when absent
+    message: str | None = None
+    retry_after: int | None = Field(default=None, ge=0, description="seconds, sent as Retry-After")
+
+
+class Delay(BaseModel):
+    """Test hook body: the next `count` create requests are recorded, then answered after `seconds`."""
+
+    count: int = Field(default=1, ge=1)
+    seconds: float = Field(gt=0, le=300)
+
+
+def _error(status: int, code: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
     return JSONResponse(
         {
             "code": code,
@@ -36,6 +68,7 @@ def _error(status: int, code: int, message: str) -> JSONResponse:
             "status": status,
         },
         status_code=status,
+        headers=headers,
     )
 
 
@@ -51,6 +84,28 @@ class SinkState:
         self.lock = threading.Lock()
         # Accept the next N messages but drop the response: Twilio sent it, the caller never heard back.
         self.drop_responses = 0
+        self.failures: list[Failure] = []
+        self.delays: list[Delay] = []
+
+    def take_failure(self) -> Failure | None:
+        with self.lock:
+            if not self.failures:
+                return None
+            failure = self.failures[0]
+            failure.count -= 1
+            if failure.count == 0:
+                self.failures.pop(0)
+            return failure
+
+    def take_delay(self) -> float:
+        with self.lock:
+            if not self.delays:
+                return 0.0
+            delay = self.delays[0]
+            delay.count -= 1
+            if delay.count == 0:
+                self.delays.pop(0)
+            return delay.seconds
 
 
 def create_sink_app(account_sid: str, auth_token: str, *, log: Path | None = None) -> FastAPI:
@@ -74,6 +129,11 @@ def create_sink_app(account_sid: str, auth_token: str, *, log: Path | None = Non
     async def create(request: Request, account: str) -> Response:
         if not authorized(request, account):
             return _error(401, 20003, "Authenticate")
+        failure = state.take_failure()
+        if failure is not None:
+            code, words = DEFAULT_FAILURES.get(failure.status, (20000 + failure.status, "Error"))
+            retry = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else None
+            return _error(failure.status, failure.code or code, failure.message or words, retry)
         form = await request.form()
         to, body = str(form.get("To", "")), str(form.get("Body", ""))
         sender = str(form.get("From", "")) or None
@@ -102,6 +162,9 @@ def create_sink_app(account_sid: str, auth_token: str, *, log: Path | None = Non
         if state.log:
             with state.log.open("a", encoding="utf-8") as log:
                 log.write(json.dumps(message, ensure_ascii=False) + "\n")
+        delay = state.take_delay()
+        if delay:
+            await asyncio.sleep(delay)  # recorded already: a caller that gives up has still sent it
         if drop:
             return Response(status_code=503, content=b"upstream dropped the response")
         return JSONResponse(message, status_code=201)
@@ -138,6 +201,38 @@ def create_sink_app(account_sid: str, auth_token: str, *, log: Path | None = Non
         if message is None:
             return _error(404, 20404, f"The requested resource {request.url.path} was not found")
         return JSONResponse(resource(message))
+
+    @app.get("/_sink/messages")
+    async def all_messages(to: str | None = None, limit: int = 50) -> dict[str, list[dict[str, Any]]]:
+        """Every message received, newest first (no credentials: a loopback listing for people)."""
+        with state.lock:
+            found = list(reversed(state.messages))
+        if to is not None:
+            found = [m for m in found if m["to"] == to]
+        return {"messages": [resource(m) for m in found[: max(0, limit)]]}
+
+    @app.post("/_sink/fail")
+    async def fail(failure: Failure) -> Failure:
+        """Test hook: the next `count` create requests get this error (not recorded)."""
+        with state.lock:
+            state.failures.append(failure)
+        return failure
+
+    @app.post("/_sink/delay")
+    async def delay_answers(delay: Delay) -> Delay:
+        """Test hook: the next `count` messages are recorded, then answered `seconds` later."""
+        with state.lock:
+            state.delays.append(delay)
+        return delay
+
+    @app.post("/_sink/reset")
+    async def reset() -> dict[str, str]:
+        """Test hook: forget pending failures, delays and drops (messages stay)."""
+        with state.lock:
+            state.failures.clear()
+            state.delays.clear()
+            state.drop_responses = 0
+        return {"reset": "hooks"}
 
     @app.post("/_sink/drop-responses")
     async def drop_responses(count: int = 1) -> dict[str, int]:
