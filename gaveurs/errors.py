@@ -41,7 +41,44 @@ class EngineUnavailable(_NonRetryable):
     pass
 
 
+class InvalidIsoWeek(_NonRetryable):
+    pass
+
+
+class BackupToolMissing(_NonRetryable):
+    pass
+
+
+class BackupCorrupted(_NonRetryable):
+    pass
+
+
+class BackupNotFound(_NonRetryable):
+    pass
+
+
+class ScheduleNotFound(_NonRetryable):
+    pass
+
+
+class ScheduleConflict(_NonRetryable):
+    pass
+
+
 NON_RETRYABLE_TYPES: list[str] = [
     c.__name__
-    for c in (LotNotFound, SiteNotFound, InsufficientData, InvalidPhoneNumber, SmsRejected, EngineUnavailable)
+    for c in (
+        LotNotFound,
+        SiteNotFound,
+        InsufficientData,
+        InvalidPhoneNumber,
+        SmsRejected,
+        EngineUnavailable,
+        InvalidIsoWeek,
+        BackupToolMissing,
+        BackupCorrupted,
+        BackupNotFound,
+        ScheduleNotFound,
+        ScheduleConflict,
+    )
 ]
