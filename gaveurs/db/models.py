@@ -266,6 +266,8 @@ class AggregateWatermark(Base):
 
     source: Mapped[str] = mapped_column(String(40), primary_key=True)
     last_id: Mapped[int] = mapped_column(BigInteger)
+    # Days before this have lost raw rows to retention: their buckets are only added to, never recomputed.
+    sealed_before: Mapped[date | None] = mapped_column(Date)
     refreshed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 

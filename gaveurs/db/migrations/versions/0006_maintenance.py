@@ -21,6 +21,7 @@ def upgrade() -> None:
         "aggregate_watermarks",
         sa.Column("source", sa.String(length=40), nullable=False),
         sa.Column("last_id", sa.BigInteger(), nullable=False),
+        sa.Column("sealed_before", sa.Date(), nullable=True),
         sa.Column("refreshed_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("source", name=op.f("pk_aggregate_watermarks")),
     )
