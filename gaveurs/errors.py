@@ -61,7 +61,7 @@ class ScheduleNotFound(_NonRetryable):
     pass
 
 
-class ScheduleConflict(_NonRetryable):
+class InvalidBackfillRange(_NonRetryable):
     pass
 
 
@@ -79,6 +79,6 @@ NON_RETRYABLE_TYPES: list[str] = [
         BackupCorrupted,
         BackupNotFound,
         ScheduleNotFound,
-        ScheduleConflict,
+        InvalidBackfillRange,
     )
 ]
