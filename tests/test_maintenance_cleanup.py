@@ -11,11 +11,13 @@ from sqlalchemy import Engine, select
 
 from gaveurs.artifact_records import record_artifact
 from gaveurs.artifacts import ArtifactStore
+from gaveurs.contracts.maintenance import CleanupOldTasksInput
 from gaveurs.contracts.system import ComponentHealth, HealthCheckResult
 from gaveurs.db.models import Artifact, HealthCheckRecord, MlResult, OutboundMessage
 from gaveurs.db.session import make_engine, session_scope
 from gaveurs.maintenance.health_records import last_health_result, record_health_result
 from gaveurs.maintenance.task_cleanup import Retention, cleanup_old_task_records
+from gaveurs.settings import Settings
 
 NOW = datetime(2026, 11, 25, 4, tzinfo=UTC)
 RETENTION = Retention(ml_results_days=365, outbound_messages_days=90, health_results_days=30)
@@ -158,3 +160,9 @@ def test_the_last_health_result_is_the_most_recent_check(engine: Engine) -> None
     assert stored is not None and stored.result.status == "healthy"
     with session_scope(engine) as session:
         assert len(session.scalars(select(HealthCheckRecord)).all()) == 2
+
+
+def test_retention_comes_from_the_task_input_else_the_settings() -> None:
+    settings = Settings(ml_results_retention_days=200, outbound_messages_retention_days=60)
+    chosen = Retention.chosen(CleanupOldTasksInput(health_results_retention_days=3), settings)
+    assert chosen == Retention(ml_results_days=200, outbound_messages_days=60, health_results_days=3)

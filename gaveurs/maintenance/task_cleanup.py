@@ -20,9 +20,10 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine, delete, func, select
 
 from gaveurs.artifacts import ArtifactStore, UnsafeArtifactPath
-from gaveurs.contracts.maintenance import CleanupOldTasksResult
+from gaveurs.contracts.maintenance import CleanupOldTasksInput, CleanupOldTasksResult
 from gaveurs.db.models import Artifact, HealthCheckRecord, MlResult, OutboundMessage
 from gaveurs.maintenance._sql import ProgressCallback, no_progress, utc
+from gaveurs.settings import Settings
 
 _ARTIFACT_BATCH = 500
 
@@ -34,6 +35,17 @@ class Retention:
     ml_results_days: int
     outbound_messages_days: int
     health_results_days: int
+
+    @classmethod
+    def chosen(cls, params: CleanupOldTasksInput, settings: Settings) -> Retention:
+        """The task input's figures where given, the settings' otherwise."""
+        return cls(
+            ml_results_days=params.ml_results_retention_days or settings.ml_results_retention_days,
+            outbound_messages_days=params.outbound_messages_retention_days
+            or settings.outbound_messages_retention_days,
+            health_results_days=params.health_results_retention_days
+            or settings.health_results_retention_days,
+        )
 
 
 @dataclass
