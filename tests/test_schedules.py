@@ -25,6 +25,7 @@ from temporalio.api.workflowservice.v1 import RegisterNamespaceRequest
 from temporalio.client import (
     Client,
     Schedule,
+    ScheduleActionExecutionStartWorkflow,
     ScheduleActionStartWorkflow,
     ScheduleOverlapPolicy,
     ScheduleSpec,
@@ -63,6 +64,7 @@ TASKS_MD_QUEUES = {
 ROUTER = route_by_queue(TASKS_MD_QUEUES)
 PARIS = ZoneInfo("Europe/Paris")
 SCHEDULED_BY = SearchAttributeKey.for_keyword("TemporalScheduledById")
+SCHEDULED_AT = SearchAttributeKey.for_datetime("TemporalScheduledStartTime")
 T = TypeVar("T")
 
 
@@ -320,6 +322,15 @@ async def test_pause_unpause_backfill_and_the_list(client: Client) -> None:
     )
     # ALLOW_ALL runs are not tracked as running by the schedule (they are not sequential).
     assert summary.actions_taken == 3 and summary.last_run.status == "RUNNING"
+    # Each backfilled run knows the time it stands for: a task reporting on a period (the weekly KPIs)
+    # derives its period from it, so a backfill recomputes the right hours or weeks.
+    recent = (
+        await client.get_schedule_handle("refresh-continuous-aggregates-hourly").describe()
+    ).info.recent_actions
+    for action in recent:
+        assert isinstance(action.action, ScheduleActionExecutionStartWorkflow)
+        described = await client.get_workflow_handle(action.action.workflow_id).describe()
+        assert described.typed_search_attributes.get(SCHEDULED_AT) == action.scheduled_at
 
     for attempt, kind in (
         (lambda: backfill_schedule(client, "backup-database-daily", start, start), "InvalidBackfillRange"),
