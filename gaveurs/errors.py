@@ -142,5 +142,29 @@ class NotificationIncomplete(_Retryable):
     """Some recipients hit a temporary failure: a retry sends only to them (the others are in the ledger)."""
 
 
+class InvalidIsoWeek(_NonRetryable):
+    pass
+
+
+class BackupToolMissing(_NonRetryable):
+    pass
+
+
+class BackupCorrupted(_NonRetryable):
+    pass
+
+
+class BackupNotFound(_NonRetryable):
+    pass
+
+
+class ScheduleNotFound(_NonRetryable):
+    pass
+
+
+class InvalidBackfillRange(_NonRetryable):
+    pass
+
+
 # Derived, so a new failure type cannot be forgotten here (retry policies pass it to the server as well).
 NON_RETRYABLE_TYPES: list[str] = sorted(c.__name__ for c in _NonRetryable.__subclasses__())

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from temporalio.api.enums.v1 import IndexedValueType
-from temporalio.common import SearchAttributeKey, SearchAttributePair
+from temporalio.common import SearchAttributeKey, SearchAttributePair, TypedSearchAttributes
 
 TASK_NAME = SearchAttributeKey.for_keyword("TaskName")
 QUEUE = SearchAttributeKey.for_keyword("Queue")
@@ -18,6 +19,15 @@ REGISTRATION: dict[str, IndexedValueType.ValueType] = {
     LOT_ID.name: IndexedValueType.INDEXED_VALUE_TYPE_INT,
     SITE_CODE.name: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
 }
+
+
+def task_attributes(
+    task_name: str, queue: str, extra: Sequence[SearchAttributePair[Any]] = ()
+) -> TypedSearchAttributes:
+    """`TaskName` and `Queue`, which every task and schedule carries, plus its own."""
+    return TypedSearchAttributes(
+        [SearchAttributePair(TASK_NAME, task_name), SearchAttributePair(QUEUE, queue), *extra]
+    )
 
 
 def lot_and_site(lot_id: int | None = None, site_code: str | None = None) -> list[SearchAttributePair[Any]]:

@@ -44,6 +44,21 @@ class Settings(BaseSettings):
     export_pseudonym_key: SecretStr | None = None
     export_pseudonym_key_file: Path = VAR_DIR / "keys" / "export_pseudonym.key"
 
+    # Scheduled maintenance. Backups go beside the dev database by default; production points this at a
+    # volume that outlives the database host.
+    backup_dir: Path = VAR_DIR / "backups"
+    backup_keep_daily: int = Field(default=7, ge=1, description="days of backups kept by the rotation")
+    pg_dump_bin: str = "pg_dump"
+    pg_restore_bin: str = "pg_restore"
+    # Raw SQAL samples older than this are deleted once their hour is aggregated (aggregates are kept).
+    sqal_raw_retention_days: int = Field(default=365, ge=1)
+    sqal_cleanup_batch_size: int = Field(default=5000, ge=1)
+    ml_results_retention_days: int = Field(default=365, ge=1)
+    # The SMS/e-mail ledger stops a retried activity from sending twice: keep it far longer than any
+    # workflow can live, or a very late retry could send again.
+    outbound_messages_retention_days: int = Field(default=90, ge=7)
+    health_results_retention_days: int = Field(default=30, ge=1)
+
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     # When set, every /api and /exports request must carry `Authorization: Bearer <token>`.

@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
 
 from gaveurs.queues import TaskQueue
-from gaveurs.search_attributes import QUEUE, TASK_NAME
+from gaveurs.search_attributes import task_attributes
 
 InputT = TypeVar("InputT", bound=BaseModel)
 ResultT = TypeVar("ResultT", bound=BaseModel)
@@ -76,12 +76,7 @@ class TaskSpec(Generic[InputT, ResultT]):
         return base
 
     def search_attributes(self, params: InputT) -> TypedSearchAttributes:
-        pairs: list[SearchAttributePair[Any]] = [
-            SearchAttributePair(TASK_NAME, self.name),
-            SearchAttributePair(QUEUE, self.queue.value),
-            *self.attributes(params),
-        ]
-        return TypedSearchAttributes(pairs)
+        return task_attributes(self.name, self.queue.value, self.attributes(params))
 
     def echoed(self, params: InputT) -> dict[str, Any]:
         dumped = params.model_dump(mode="json")

@@ -331,3 +331,120 @@ class RateLimitBucket(Base):
     # May go below zero: each taker reserves the next free slot and sleeps until it comes.
     tokens: Mapped[float] = mapped_column(Float)
     refilled_at: Mapped[float] = mapped_column(Float)  # seconds since the epoch, on the database's clock
+
+
+# --- Scheduled maintenance -------------------------------------------------------------------------------
+# Aggregates are plain tables on both backends (not PostgreSQL materialized views): a REFRESH MATERIALIZED
+# VIEW recomputes everything, while these are refreshed bucket by bucket, and they must outlive the raw SQAL
+# samples that cleanup_old_sensor_data deletes. Buckets are UTC days and hours (a local hour repeats at the
+# autumn clock change).
+
+
+class _SqalStats:
+    """Columns shared by the hourly and daily SQAL aggregates; the sum lets a day add up its hours exactly."""
+
+    site_code: Mapped[str] = mapped_column(String(2), index=True)
+    sample_count: Mapped[int] = mapped_column(Integer)
+    score_sum: Mapped[float] = mapped_column(Float)
+    score_mean: Mapped[float] = mapped_column(Float)
+    score_min: Mapped[float] = mapped_column(Float)
+    score_max: Mapped[float] = mapped_column(Float)
+    grade_a_plus: Mapped[int] = mapped_column(Integer)
+    grade_a: Mapped[int] = mapped_column(Integer)
+    grade_b: Mapped[int] = mapped_column(Integer)
+    grade_c: Mapped[int] = mapped_column(Integer)
+    grade_reject: Mapped[int] = mapped_column(Integer)
+
+
+class SqalHourlyAggregate(_SqalStats, Base):
+    """SQAL samples per UTC hour, lot and device."""
+
+    __tablename__ = "sqal_hourly_aggregates"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    hour: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    lot_id: Mapped[int] = mapped_column(ForeignKey("lots_gavage.id", ondelete="CASCADE"), primary_key=True)
+    device_id: Mapped[str] = mapped_column(String(16), primary_key=True)
+
+
+class SqalDailyAggregate(_SqalStats, Base):
+    """SQAL samples per UTC day, lot and device (summed from the hourly rows)."""
+
+    __tablename__ = "sqal_daily_aggregates"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    lot_id: Mapped[int] = mapped_column(ForeignKey("lots_gavage.id", ondelete="CASCADE"), primary_key=True)
+    device_id: Mapped[str] = mapped_column(String(16), primary_key=True)
+
+
+class GavageDailyAggregate(Base):
+    """Feeding data per lot and UTC day (both meals)."""
+
+    __tablename__ = "gavage_daily_aggregates"
+
+    lot_id: Mapped[int] = mapped_column(ForeignKey("lots_gavage.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True, index=True)
+    site_code: Mapped[str] = mapped_column(String(2), index=True)
+    jour_gavage: Mapped[int] = mapped_column(SmallInteger)
+    meals: Mapped[int] = mapped_column(SmallInteger)
+    dose_total_g: Mapped[float] = mapped_column(Float)  # per duck, both meals
+    dose_mean_g: Mapped[float] = mapped_column(Float)
+    weight_mean_g: Mapped[float] = mapped_column(Float)
+    temperature_mean_c: Mapped[float] = mapped_column(Float)
+    humidity_mean_pct: Mapped[float] = mapped_column(Float)
+
+
+class AggregateWatermark(Base):
+    """Highest source row id already folded into the aggregates, per source table."""
+
+    __tablename__ = "aggregate_watermarks"
+
+    source: Mapped[str] = mapped_column(String(40), primary_key=True)
+    last_id: Mapped[int] = mapped_column(BigInteger)
+    # Days before this have lost raw rows to retention: their buckets are only added to, never recomputed.
+    sealed_before: Mapped[date | None] = mapped_column(Date)
+    refreshed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class WeeklyKpi(Base):
+    """KPIs of one ISO week for one scope (`site:LL` or `gaveur:12`), upserted by calculate_weekly_kpis."""
+
+    __tablename__ = "weekly_kpis"
+    __table_args__ = (UniqueConstraint("iso_week", "scope", name="uq_weekly_kpis_week_scope"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    iso_week: Mapped[str] = mapped_column(String(8), index=True)  # 2026-W44
+    scope: Mapped[str] = mapped_column(String(20))
+    week_start: Mapped[date] = mapped_column(Date)
+    site_code: Mapped[str] = mapped_column(String(2), index=True)
+    gaveur_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    lots_finished: Mapped[int] = mapped_column(Integer)
+    ducks_placed: Mapped[int] = mapped_column(Integer)
+    ducks_dead: Mapped[int] = mapped_column(Integer)
+    mortality_pct: Mapped[float | None] = mapped_column(Float)
+    mean_liver_g: Mapped[float | None] = mapped_column(Float)
+    itm: Mapped[float | None] = mapped_column(Float)
+    sqal_samples: Mapped[int] = mapped_column(Integer)
+    sqal_score_mean: Mapped[float | None] = mapped_column(Float)
+    grade_a_plus: Mapped[int] = mapped_column(Integer)
+    grade_a: Mapped[int] = mapped_column(Integer)
+    grade_b: Mapped[int] = mapped_column(Integer)
+    grade_c: Mapped[int] = mapped_column(Integer)
+    grade_reject: Mapped[int] = mapped_column(Integer)
+    feedback_count: Mapped[int] = mapped_column(Integer)
+    mean_rating: Mapped[float | None] = mapped_column(Float)
+    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class HealthCheckRecord(Base):
+    """Results of health_check_periodic, one row per workflow run, so the API can show the last one."""
+
+    __tablename__ = "health_check_results"
+    __table_args__ = (UniqueConstraint("workflow_id", "run_id", name="uq_health_check_results_run"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workflow_id: Mapped[str] = mapped_column(String(200))
+    run_id: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(10))  # healthy | degraded
+    checked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    result: Mapped[dict[str, Any]] = mapped_column(JSON)

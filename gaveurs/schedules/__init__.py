@@ -1,0 +1,28 @@
+"""Temporal Schedules in place of Celery Beat: the ten declarations, their idempotent sync, and the
+operations the API and CLI call (list, pause, unpause, trigger, backfill)."""
+
+from gaveurs.schedules.declarations import PARIS, SCHEDULES, ScheduleDeclaration
+from gaveurs.schedules.operations import (
+    ScheduleRun,
+    ScheduleSummary,
+    backfill_schedule,
+    describe_schedule,
+    list_schedules,
+    pause_schedule,
+    trigger_schedule,
+    unpause_schedule,
+)
+from gaveurs.schedules.sync import (
+    OWNER,
+    ScheduledStart,
+    SyncReport,
+    TaskRouter,
+    route_by_queue,
+    sync_schedules,
+)
+
+__all__ = [
+    "OWNER", "PARIS", "SCHEDULES", "ScheduleDeclaration", "ScheduleRun", "ScheduleSummary", "ScheduledStart",
+    "SyncReport", "TaskRouter", "backfill_schedule", "describe_schedule", "list_schedules", "pause_schedule",
+    "route_by_queue", "sync_schedules", "trigger_schedule", "unpause_schedule",
+]  # fmt: skip
