@@ -29,7 +29,9 @@ log = logging.getLogger("workers")
 # Libraries our input models validate with run inside workflows when an input is decoded; they are
 # deterministic, and phonenumbers loads region data lazily under a lock the sandbox would refuse.
 SANDBOX = SandboxedWorkflowRunner(
-    restrictions=SandboxRestrictions.default.with_passthrough_modules("phonenumbers")
+    restrictions=SandboxRestrictions.default.with_passthrough_modules(
+        "phonenumbers", "email_validator", "gaveurs.notify.phone", "gaveurs.notify.email_address"
+    )
 )
 
 
