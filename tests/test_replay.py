@@ -7,7 +7,8 @@ Refreshing the recordings (after an intended change, once running workflows of t
 
     GAVEURS_RECORD_HISTORIES=1 .venv/bin/pytest tests/test_replay.py -k record
 
-runs every catalogued task with its catalogue example on the test stack and rewrites tests/histories/.
+runs every catalogued task with its catalogue example on the test stack and rewrites tests/histories/
+(`GAVEURS_RECORD_ONLY=task_a,task_b` limits it to those tasks).
 When executions of the old shape may still be running, keep the old history beside the new one (rename it
 `<task>.<date>.json`) and guard the change with `workflow.patched("<change id>")`, so both replay.
 """
@@ -36,6 +37,7 @@ from workers.run import SANDBOX
 
 HISTORIES = Path(__file__).resolve().parent / "histories"
 RECORDING = os.environ.get("GAVEURS_RECORD_HISTORIES") == "1"
+RECORD_ONLY = {name for name in os.environ.get("GAVEURS_RECORD_ONLY", "").split(",") if name}
 
 
 def recorded() -> list[tuple[str, WorkflowHistory]]:
@@ -103,6 +105,8 @@ def test_record_histories(api: httpx.Client, stack: Stack) -> None:
         return history.to_json()
 
     for name, spec in CATALOGUE.items():
+        if RECORD_ONLY and name not in RECORD_ONLY:
+            continue
         submitted = api.post(f"/api/tasks/run/{name}", json=spec.example.model_dump(mode="json"))
         assert submitted.status_code == 200, submitted.text
         body = submitted.json()
