@@ -108,3 +108,47 @@ def test_a_catalogued_task_without_a_workflow_is_refused(monkeypatch: pytest.Mon
             registry.workloads()
     finally:
         registry.workloads.cache_clear()
+
+
+# The seed's signatures (shared/TASKS.md): Celery-style positional calls map onto the input fields in order.
+SEED_SIGNATURES: dict[str, tuple[str, ...]] = {
+    "train_pysr_async": ("lot_id",),
+    "optimize_feeding_curve_async": ("lot_id",),
+    "train_prophet_async": ("site_code", "horizon_days"),
+    "cluster_gaveurs_async": (),
+    "detect_anomalies_async": ("site_code",),
+    "detect_anomalies_periodic": (),
+    "optimize_abattage_planning_async": ("date_debut", "date_fin"),
+    "retrain_all_ml_models_async": (),
+    "generate_lot_pdf_report": ("lot_id", "report_type"),
+    "generate_site_pdf_report": ("site_code", "date_debut", "date_fin"),
+    "export_gavage_data_csv": ("lot_id", "date_debut", "date_fin"),
+    "export_sqal_data_csv": ("lot_id", "date_debut", "date_fin"),
+    "export_consumer_feedbacks_csv": ("date_debut", "date_fin"),
+    "generate_blockchain_certificate": ("lot_id", "certificate_type"),
+    "batch_export_lots_csv": ("lot_ids",),
+    "weekly_reports_generation": (),
+    "send_sms_alert": ("phone", "message", "priority"),
+    "send_email_notification": ("to_email", "subject", "body_html"),
+    "send_anomaly_alert": ("site_code", "anomalies"),
+    "send_lot_completion_notification": ("lot_id",),
+    "send_daily_summary_reports": (),
+    "send_consumer_feedback_acknowledgment": ("feedback_id",),
+    "refresh_continuous_aggregates": (),
+    "backup_database_task": (),
+    "cleanup_old_celery_tasks": (),
+    "calculate_weekly_kpis": (),
+    "monthly_ml_models_retraining": (),
+    "cleanup_old_sensor_data": (),
+    "health_check_periodic": (),
+}
+
+
+def test_every_task_is_a_seed_task_whose_arguments_keep_the_seeds_order() -> None:
+    assert set(CATALOGUE) <= set(SEED_SIGNATURES)
+    for name, spec in CATALOGUE.items():
+        fields = tuple(spec.input.model_fields)
+        assert fields[: len(SEED_SIGNATURES[name])] == SEED_SIGNATURES[name], (name, fields)
+        # What the seed called without arguments must still be callable so (e.g. by a schedule).
+        required = [f for f, info in spec.input.model_fields.items() if info.is_required()]
+        assert set(required) <= set(SEED_SIGNATURES[name]), (name, required)
