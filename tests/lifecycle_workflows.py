@@ -44,28 +44,12 @@ PROBE = TaskSpec(
     work_id=lambda p: f"probe-{p.key}",
 )
 # The same workflow type with a deadline shorter than its work: it must end in FAILURE, not hang.
-HASTY_PROBE = TaskSpec(
-    name="test_probe",
-    queue=TaskQueue.DEFAULT,
-    input=ProbeInput,
-    result=ProbeResult,
-    started_message="probe started",
-    execution_timeout=timedelta(seconds=2),
-    example=ProbeInput(key="example"),
-    id_prefix="hasty",
-    work_id=lambda p: f"hasty-{p.key}",
+HASTY_PROBE = replace(
+    PROBE, execution_timeout=timedelta(seconds=2), id_prefix="hasty", work_id=lambda p: f"hasty-{p.key}"
 )
 # Nothing polls this queue in the lifecycle namespace: its tasks stay PENDING.
-UNSERVED_PROBE = TaskSpec(
-    name="test_probe",
-    queue=TaskQueue.NOTIFICATIONS,
-    input=ProbeInput,
-    result=ProbeResult,
-    started_message="probe started",
-    execution_timeout=timedelta(minutes=5),
-    example=ProbeInput(key="example"),
-    id_prefix="unserved",
-    work_id=lambda p: f"unserved-{p.key}",
+UNSERVED_PROBE = replace(
+    PROBE, queue=TaskQueue.NOTIFICATIONS, id_prefix="unserved", work_id=lambda p: f"unserved-{p.key}"
 )
 
 
