@@ -33,7 +33,9 @@ PHONE = "+33612345678"
 
 
 async def clear_payload() -> Payload:
-    (payload,) = await pydantic_data_converter.encode([SmsAlertInput(phone=PHONE, message="Alerte LL2601001")])
+    (payload,) = await pydantic_data_converter.encode(
+        [SmsAlertInput(phone=PHONE, message="Alerte LL2601001")]
+    )
     return payload
 
 
