@@ -105,8 +105,8 @@ def test_key_ids_must_be_unique() -> None:
 
 
 def test_settings_read_keys_as_a_json_list_or_comma_separated() -> None:
-    as_json = Settings(_env_file=None, payload_encryption_keys=f'["{CURRENT}", "{PREVIOUS}"]')  # type: ignore[call-arg,arg-type]
-    as_list = Settings(_env_file=None, payload_encryption_keys=f"{CURRENT}, {PREVIOUS}")  # type: ignore[call-arg,arg-type]
+    as_json = Settings(_env_file=None, payload_encryption_keys=f'["{CURRENT}", "{PREVIOUS}"]')
+    as_list = Settings(_env_file=None, payload_encryption_keys=f"{CURRENT}, {PREVIOUS}")
     for settings in (as_json, as_list):
         assert [key.key_id for key in payload_keys(settings)] == ["test-2026b", "test-2026a"]
     # Secrets, not strings: printing the settings never shows a key.
@@ -115,7 +115,7 @@ def test_settings_read_keys_as_a_json_list_or_comma_separated() -> None:
 
 def test_without_configured_keys_a_private_dev_key_is_generated_once(tmp_path: Path) -> None:
     path = tmp_path / "keys" / "payload.key"
-    settings = Settings(_env_file=None, payload_encryption_keys=[], payload_key_file=path)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, payload_encryption_keys=[], payload_key_file=path)
     first = payload_keys(settings)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert payload_keys(settings) == first == [dev_key(path)]
@@ -126,7 +126,7 @@ def test_without_configured_keys_a_private_dev_key_is_generated_once(tmp_path: P
 
 
 async def test_the_projects_data_converter_encrypts_models_and_reads_them_back() -> None:
-    settings = Settings(_env_file=None, payload_encryption_keys=[SecretStr(CURRENT)])  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, payload_encryption_keys=[SecretStr(CURRENT)])
     converter = data_converter(settings)
     message = SmsAlertInput(phone=PHONE, message="Alerte LL2601001")
     (encoded,) = await converter.encode([message])
