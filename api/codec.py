@@ -28,9 +28,11 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from google.protobuf import json_format
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from temporalio.api.common.v1 import Payloads
 
 from api.deps import token_is_valid, unauthorized
+from api.errors import http_error
 from gaveurs.payload_codec import EncryptionCodec, PayloadDecryptionError, UnknownPayloadKey
 from gaveurs.settings import Settings
 from gaveurs.temporal_client import payload_codec
@@ -107,6 +109,8 @@ def create_codec_app(settings: Settings) -> FastAPI:
         allow_headers=["Content-Type", "X-Namespace", "Authorization"],
         max_age=600,
     )
+    # Errors answer like the rest of the API: `{"detail", "message"}`.
+    app.add_exception_handler(StarletteHTTPException, http_error)
     guarded = [Depends(authorised)]
 
     @app.post("/decode", dependencies=guarded)

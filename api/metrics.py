@@ -16,10 +16,19 @@ from gaveurs.telemetry import metric_meter
 def _route_template(scope: Scope) -> str:
     """`/api/tasks/status/{task_id}`, not the raw path: one series per route, not one per task.
 
-    Inside a mounted sub-application (`/codec`) the router leaves the inner route and the mount's root path.
+    Built from the path and the parameters the matched route extracted (the route object alone holds only
+    the part below its router's prefix); a request no route matched is `unmatched`.
     """
-    template = getattr(scope.get("route"), "path", None)
-    return f"{scope.get('root_path', '')}{template}" if template else "unmatched"
+    if scope.get("route") is None:
+        return "unmatched"
+    path: str = scope["path"]
+    # Right to left: a parameter's value is replaced where the route took it, not in an earlier segment.
+    for name, value in reversed(list((scope.get("path_params") or {}).items())):
+        text = f"/{value}"
+        head, found, tail = path.rpartition(text)
+        if found and value != "":
+            path = f"{head}/{{{name}}}{tail}"
+    return path
 
 
 class RequestMetrics:
@@ -30,7 +39,7 @@ class RequestMetrics:
         meter = metric_meter()
         self.requests = meter.create_counter("gaveurs_api_requests", "HTTP requests answered by the API")
         self.duration = meter.create_histogram_float(
-            "gaveurs_api_request_duration", "time to the response's first byte", "s"
+            "gaveurs_api_request_duration", "time to the response's first byte", "seconds"
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -110,6 +110,8 @@ def configure_logging(settings: Settings) -> logging.Handler:
         root.removeHandler(existing)
     root.addHandler(handler)
     root.setLevel(settings.log_level)
+    # Python warnings (deprecations in libraries…) become records too, instead of raw lines on stderr.
+    logging.captureWarnings(True)
     # Uvicorn's loggers print through their own handlers: send them through ours instead.
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logger = logging.getLogger(name)

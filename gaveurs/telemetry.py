@@ -23,7 +23,7 @@ from temporalio.runtime import (
 
 from gaveurs.settings import Settings
 
-# Bucket bounds (seconds) for our task and request durations: from a 50 ms SMS to a 30 min fit.
+# Bucket bounds (seconds) of the API request durations: from a status read to a long-polled wait.
 DURATION_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0, 1800.0)
 
 
@@ -34,10 +34,10 @@ def install_runtime(settings: Settings) -> Runtime:
         metrics = PrometheusConfig(
             bind_address=f"{settings.metrics_host}:{settings.metrics_port}",
             counters_total_suffix=True,
+            unit_suffix=True,
             durations_as_seconds=True,
             histogram_bucket_overrides={
                 "gaveurs_api_request_duration": DURATION_BUCKETS,
-                "gaveurs_task_duration": DURATION_BUCKETS,
             },
         )
     runtime = Runtime(
