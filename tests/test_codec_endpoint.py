@@ -142,6 +142,6 @@ async def test_cors_lets_the_web_ui_call_with_credentials_and_no_other_origin(
 
 
 def test_configured_origins_replace_the_dev_default() -> None:
-    settings = Settings(codec_cors_origins="https://temporal.example.fr/, https://ops.example.fr")  # type: ignore[arg-type]
+    settings = Settings(codec_cors_origins="https://temporal.example.fr/, https://ops.example.fr")
     assert settings.codec_origins == ["https://temporal.example.fr", "https://ops.example.fr"]
     assert Settings(temporal_ui_port=9233).codec_origins == ["http://127.0.0.1:9233", "http://localhost:9233"]
