@@ -12,5 +12,6 @@ COPY api ./api
 RUN pip install . && useradd --create-home --uid 10001 gaveurs && mkdir -p /data/artifacts && chown gaveurs /data/artifacts
 USER gaveurs
 ENV ARTIFACT_DIR=/data/artifacts
-EXPOSE 8000
-CMD ["uvicorn", "api.main:app", "--host", "0.0.0.0", "--port", "8000"]
+# 8000: the API; 9464: Prometheus metrics of whichever process runs (METRICS_PORT).
+EXPOSE 8000 9464
+CMD ["python", "-m", "api", "--host", "0.0.0.0", "--port", "8000"]

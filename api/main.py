@@ -9,8 +9,10 @@ from fastapi import Depends, FastAPI
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.codec import create_codec_app
 from api.deps import require_token
 from api.errors import http_error, validation_error
+from api.metrics import RequestMetrics
 from api.routes import downloads, exports, ml, notifications, system, tasks
 from gaveurs.settings import Settings, get_settings
 from gaveurs.temporal_client import connect
@@ -38,6 +40,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router, prefix="/api/tasks", tags=["tasks"], dependencies=guarded)
     # Downloads check the token themselves: a signed link from a status answer is enough.
     app.include_router(downloads.router, tags=["exports"])
+    # The Web UI's remote codec: its own CORS policy and its own token check (header or session cookie).
+    app.mount("/codec", create_codec_app(settings))
+    app.add_middleware(RequestMetrics)
 
     @app.get("/health", tags=["system"])
     async def liveness() -> dict[str, str]:

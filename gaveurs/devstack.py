@@ -45,6 +45,9 @@ def ensure_temporal(settings: Settings, log_dir: Path) -> DevServer | None:
             port=port,
             ui_port=settings.temporal_ui_port,
             log_path=log_dir / "temporal.log",
+            # The Web UI decrypts payloads through the API's codec endpoint (open in dev; with API_TOKEN
+            # set, log in once at <API>/codec/login and tick "include cross-origin credentials").
+            ui_codec_endpoint=f"{settings.api_url}/codec",
         )
         say(f"Temporal dev server starting (history in {settings.temporal_db_file})")
 
@@ -86,6 +89,18 @@ def loopback_sink_port(settings: Settings) -> int | None:
     return None
 
 
+def metrics_ports(settings: Settings) -> dict[str, int]:
+    """One metrics port per process, from METRICS_PORT up (API first, then a worker per queue); none if 0."""
+    if not settings.metrics_port:
+        return {}
+    names = ["api", *(f"worker-{queue.value}" for queue in TaskQueue)]
+    return {name: settings.metrics_port + offset for offset, name in enumerate(names)}
+
+
+def metrics_env(ports: dict[str, int], name: str) -> dict[str, str]:
+    return {"METRICS_PORT": str(ports[name])} if name in ports else {}
+
+
 def start_services(settings: Settings, group: ProcessGroup) -> None:
     """The loopback sinks, one worker process per queue, and the API; returns once the API answers."""
     sink_port = loopback_sink_port(settings)
@@ -95,13 +110,19 @@ def start_services(settings: Settings, group: ProcessGroup) -> None:
             "twilio-sink", "-m", "gaveurs.notify.twilio_sink", "--port", str(sink_port), "--log", sent_log
         )
     # One process per queue, as in production: one queue's crash or restart never touches the others.
+    ports = metrics_ports(settings)
     for queue in TaskQueue:
-        group.spawn(f"worker-{queue.value}", "-m", "workers", queue.value)
+        name = f"worker-{queue.value}"
+        group.spawn(name, "-m", "workers", queue.value, **metrics_env(ports, name))
     api = group.spawn(
-        "api", "-m", "uvicorn", "api.main:app", "--host", settings.api_host, "--port", str(settings.api_port)
-    )
+        "api", "-m", "api", "--host", settings.api_host, "--port", str(settings.api_port),
+        **metrics_env(ports, "api"),
+    )  # fmt: skip
     for name in group.processes:
         say(f"{name}: log in {group.log_path(name)}")
+    if ports:
+        listed = ", ".join(f"{name} :{port}" for name, port in ports.items())
+        say(f"Prometheus metrics at http://{settings.metrics_host}:<port>/metrics: {listed}")
     wait_http(f"{settings.api_url}/health", "the API", api)
 
 

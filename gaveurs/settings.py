@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr, computed_field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, computed_field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 VAR_DIR = PROJECT_ROOT / "var"
@@ -24,6 +24,26 @@ class Settings(BaseSettings):
     temporal_namespace: str = "default"
     temporal_ui_port: int = 8233
     temporal_db_file: Path = VAR_DIR / "temporal" / "dev.db"
+
+    # Payloads (inputs, results, memos, heartbeats) are AES-GCM encrypted before they reach Temporal. Keys are
+    # `id:base64key` (32 random bytes), as a JSON list or comma-separated: the first encrypts, every one
+    # decrypts, so a rotation puts the new key first and keeps the old ones until their histories expire.
+    # Unset in dev: a key is generated on first use in `payload_key_file` (mode 0600, never committed).
+    payload_encryption_keys: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)
+    payload_key_file: Path = VAR_DIR / "keys" / "payload_aes.key"
+    # Browser origins allowed to call the API's codec endpoint (the Temporal Web UI); empty = the dev UI's.
+    codec_cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # The codec session cookie the Web UI sends (`/codec/login`): lifetime, and whether it needs HTTPS.
+    codec_session_ttl_s: int = Field(default=12 * 3600, ge=60, le=30 * 86400)
+    codec_cookie_secure: bool = False
+
+    # Prometheus metrics of this process (Temporal SDK's and ours) on http://METRICS_HOST:METRICS_PORT/metrics;
+    # 0 = none. One port per process: `make run` gives each its own, containers all use the same.
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int = Field(default=0, ge=0, le=65535)
+    # `json`: one JSON object per line (task_id, workflow_id, activity …), for log collectors; `text` for people.
+    log_format: Literal["json", "text"] = "json"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     # Where export files live: a local (or mounted) directory today; an S3-compatible backend is planned.
     artifact_backend: Literal["local"] = "local"
@@ -109,6 +129,32 @@ class Settings(BaseSettings):
 
     # Tests and drills only: named pause points inside activities (see gaveurs/faults.py).
     fault_pauses: dict[str, float] = Field(default_factory=dict)
+
+    @field_validator("payload_encryption_keys", mode="before")
+    @classmethod
+    def _key_entries(cls, value: Any) -> Any:
+        from gaveurs.payload_codec import read_key_entries
+
+        return read_key_entries(value) if isinstance(value, str) else value
+
+    @field_validator("codec_cors_origins", mode="before")
+    @classmethod
+    def _origins(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                import json
+
+                return json.loads(text)
+            return [part.strip().rstrip("/") for part in text.split(",") if part.strip()]
+        return value
+
+    @property
+    def codec_origins(self) -> list[str]:
+        if self.codec_cors_origins:
+            return self.codec_cors_origins
+        port = self.temporal_ui_port
+        return [f"http://127.0.0.1:{port}", f"http://localhost:{port}"]
 
     @computed_field  # type: ignore[prop-decorator]
     @property

@@ -63,8 +63,12 @@ def start_dev_server(
     ui_port: int | None,
     log_path: Path,
     namespaces: tuple[str, ...] = (),
+    ui_codec_endpoint: str | None = None,
 ) -> DevServer:
-    """Start `temporal server start-dev` in the background; `ui_port=None` runs it headless."""
+    """Start `temporal server start-dev` in the background; `ui_port=None` runs it headless.
+
+    `ui_codec_endpoint` points the Web UI at our codec (`<API>/codec`), so it shows payloads decrypted.
+    """
     db_file.parent.mkdir(parents=True, exist_ok=True)
     log_path.parent.mkdir(parents=True, exist_ok=True)
     cmd = [
@@ -76,6 +80,8 @@ def start_dev_server(
         "--log-level", "warn",
     ]  # fmt: skip
     cmd += ["--ui-port", str(ui_port)] if ui_port else ["--headless"]
+    if ui_port and ui_codec_endpoint:
+        cmd += ["--ui-codec-endpoint", ui_codec_endpoint]
     for namespace in namespaces:
         cmd += ["--namespace", namespace]
     log = log_path.open("ab")

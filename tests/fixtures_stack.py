@@ -20,11 +20,11 @@ from pathlib import Path
 import httpx
 import pytest
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 
 from gaveurs.processes import ProcessGroup, wait_http
 from gaveurs.queues import TaskQueue
-from gaveurs.temporal_client import register_search_attributes
+from gaveurs.settings import Settings
+from gaveurs.temporal_client import data_converter, register_search_attributes
 from gaveurs.temporal_server import DevServer, free_port, start_dev_server, wait_until_serving
 from tests.fixtures_db import drop_postgres_database, make_postgres_database, postgres_or_skip
 
@@ -50,6 +50,9 @@ class Stack:
     database_url: str
     namespace: str
     isolated_namespace: str
+    # Prometheus endpoints of the shared workers' process and of the API.
+    workers_metrics_url: str = ""
+    api_metrics_url: str = ""
 
     @property
     def env(self) -> dict[str, str]:
@@ -62,10 +65,11 @@ class Stack:
         return self.group.spawn(name, *args, **overrides, **env)
 
     async def client(self, namespace: str | None = None) -> Client:
+        """A client like the stack's own processes: same data converter, so the same payload keys."""
         return await Client.connect(
             self.temporal_address,
             namespace=namespace or self.namespace,
-            data_converter=pydantic_data_converter,
+            data_converter=data_converter(Settings()),
         )
 
 
@@ -132,6 +136,7 @@ def stack(
     database_url = _farm_database(backend, root)
     namespace, isolated = NAMESPACES[backend]
     api_port, sink_port = free_port(), free_port()
+    workers_metrics, api_metrics = free_port(), free_port()
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -154,6 +159,8 @@ def stack(
         database_url=database_url,
         namespace=namespace,
         isolated_namespace=isolated,
+        workers_metrics_url=f"http://127.0.0.1:{workers_metrics}/metrics",
+        api_metrics_url=f"http://127.0.0.1:{api_metrics}/metrics",
     )
     try:
         subprocess.run(
@@ -161,8 +168,9 @@ def stack(
             cwd=PROJECT, env=env, check=True, capture_output=True,
         )  # fmt: skip
         sink = stack.spawn("-m", "gaveurs.notify.twilio_sink", "--port", str(sink_port), name="twilio-sink")
-        stack.spawn("-m", "workers", "all", name="workers")
-        api = stack.spawn("-m", "uvicorn", "api.main:app", "--port", str(api_port), name="api")
+        stack.spawn("-m", "workers", "all", name="workers", METRICS_PORT=str(workers_metrics))
+        # As in production: `python -m api` (JSON logs, metrics port), not bare uvicorn.
+        api = stack.spawn("-m", "api", "--port", str(api_port), name="api", METRICS_PORT=str(api_metrics))
         wait_http(f"{stack.sink_url}/", "Twilio sink", sink)
         wait_http(f"{stack.api_url}/health", "API", api)
 

@@ -29,6 +29,8 @@ from temporalio.workflow import NondeterminismError
 
 from gaveurs.catalogue import CATALOGUE
 from gaveurs.catalogue.maintenance import HEALTH_CHECK
+from gaveurs.settings import Settings
+from gaveurs.temporal_client import data_converter
 from tests.fixtures_stack import Stack
 from tests.lifecycle_workflows import ReorderedHealthCheck
 from tests.waiting import wait_for_end
@@ -50,11 +52,10 @@ def recorded() -> list[tuple[str, WorkflowHistory]]:
 
 def replayer(*workflows: type) -> Replayer:
     registered = [cls for load in workloads().values() for cls in load.workflows]
-    from temporalio.contrib.pydantic import pydantic_data_converter
-
     return Replayer(
         workflows=list(workflows) or registered,
-        data_converter=pydantic_data_converter,
+        # The workers' converter: encrypted histories decrypt with the test keys, clear ones pass through.
+        data_converter=data_converter(Settings()),
         workflow_runner=SANDBOX,
         # Not the workers' [Exception]: with it, a history that no longer replays makes the replayer wait
         # for ever instead of raising NondeterminismError (determinism does not depend on this setting).

@@ -31,7 +31,6 @@ from temporalio.client import (
     ScheduleSpec,
 )
 from temporalio.common import SearchAttributeKey
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import ApplicationError
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
@@ -50,7 +49,8 @@ from gaveurs.schedules import (
 )
 from gaveurs.schedules.cron import CronError, cron_calendar
 from gaveurs.search_attributes import QUEUE, TASK_NAME
-from gaveurs.temporal_client import register_search_attributes
+from gaveurs.settings import Settings
+from gaveurs.temporal_client import data_converter, register_search_attributes
 from gaveurs.temporal_server import DevServer, wait_until_serving
 
 # The queue of every scheduled task, as /work/shared/TASKS.md gives them.
@@ -90,7 +90,7 @@ async def client(temporal_server: DevServer) -> AsyncIterator[Client]:
     )
     await register_search_attributes(await wait_until_serving(temporal_server.address, namespace))
     client = await Client.connect(
-        temporal_server.address, namespace=namespace, data_converter=pydantic_data_converter
+        temporal_server.address, namespace=namespace, data_converter=data_converter(Settings())
     )
     yield client
     async for execution in client.list_workflows("ExecutionStatus = 'Running'"):

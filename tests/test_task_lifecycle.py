@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 
 from api.routes.tasks import cancel
 from api.schemas import TaskStatus
@@ -22,6 +21,7 @@ from api.task_starter import start_task
 from api.task_state import TERMINAL_STATES, task_state
 from gaveurs.queues import TaskQueue
 from gaveurs.settings import Settings
+from gaveurs.temporal_client import data_converter
 from gaveurs.temporal_server import DevServer
 from tests.fixtures_stack import LIFECYCLE_NAMESPACE
 from tests.lifecycle_workflows import (
@@ -39,7 +39,7 @@ from workers.run import build_worker
 @pytest.fixture(scope="module")
 async def client(temporal_server: DevServer) -> AsyncIterator[Client]:
     client = await Client.connect(
-        temporal_server.address, namespace=LIFECYCLE_NAMESPACE, data_converter=pydantic_data_converter
+        temporal_server.address, namespace=LIFECYCLE_NAMESPACE, data_converter=data_converter(Settings())
     )
     workload = QueueWorkload(TaskQueue.DEFAULT, (ProbeWorkflow,), (probe_step,))
     with ThreadPoolExecutor(10) as executor:

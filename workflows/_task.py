@@ -1,15 +1,20 @@
 """What every task workflow shares: its catalogue row, its stage bookkeeping and the `progress` query.
 
 `@task_workflow(ROW)` makes a class the workflow of a catalogue row: its Temporal type is the row's name, so
-the two can never drift apart, and the worker registry finds the row (and so the queue) on the class.
+the two can never drift apart, and the worker registry finds the row (and so the queue) on the class. It also
+counts each run's outcome per task (`gaveurs_tasks_{started,succeeded,failed,cancelled}_total{task_name}`)
+through `workflow.metric_meter()`, which records nothing while a worker replays a history, so a run counts
+once however often it is replayed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import functools
+from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar, TypeVar
 
 from temporalio import workflow
+from temporalio.exceptions import ApplicationError, FailureError, is_cancelled_exception
 
 with workflow.unsafe.imports_passed_through():
     from gaveurs.catalogue import AnySpec
@@ -49,6 +54,44 @@ class TaskWorkflow:
         return self._progress
 
 
+def _error_type(error: BaseException) -> str:
+    """The innermost typed cause (`LotNotFound`, `TimeoutError` …): a bounded label, never a message."""
+    innermost = error
+    while isinstance(innermost, FailureError) and innermost.cause is not None:
+        innermost = innermost.cause
+    if isinstance(innermost, ApplicationError) and innermost.type:
+        return innermost.type
+    return type(innermost).__name__
+
+
+def _counted(run: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+    """The workflow's `run`, counting its start and its outcome (replay-safe meter, replay-safe logger)."""
+
+    @functools.wraps(run)
+    async def counted_run(self: TaskWorkflow, *args: Any) -> Any:
+        labels = {"task_name": type(self).task_spec.name}
+        meter = workflow.metric_meter()
+        meter.create_counter("gaveurs_tasks_started", "task runs a worker began").add(1, labels)
+        workflow.logger.info("task %s started", labels["task_name"])
+        try:
+            result = await run(self, *args)
+        except BaseException as error:
+            if is_cancelled_exception(error):
+                meter.create_counter("gaveurs_tasks_cancelled", "task runs revoked").add(1, labels)
+                workflow.logger.info("task %s cancelled", labels["task_name"])
+            else:
+                kind = _error_type(error)
+                failed = meter.create_counter("gaveurs_tasks_failed", "task runs that failed")
+                failed.add(1, {**labels, "error_type": kind})
+                workflow.logger.warning("task %s failed: %s", labels["task_name"], kind)
+            raise
+        meter.create_counter("gaveurs_tasks_succeeded", "task runs that succeeded").add(1, labels)
+        workflow.logger.info("task %s succeeded", labels["task_name"])
+        return result
+
+    return counted_run
+
+
 def task_workflow(spec: AnySpec) -> Callable[[WorkflowClass], WorkflowClass]:
     """Class decorator: the workflow of catalogue row `spec` (type name = `spec.name`)."""
 
@@ -56,6 +99,10 @@ def task_workflow(spec: AnySpec) -> Callable[[WorkflowClass], WorkflowClass]:
         if not issubclass(cls, TaskWorkflow):
             raise TypeError(f"{cls.__name__} must derive from TaskWorkflow")
         cls.task_spec = spec
+        for name, member in list(vars(cls).items()):
+            if hasattr(member, "__temporal_workflow_run"):
+                # wraps() keeps the name, the type hints (so inputs decode to the model) and the run mark.
+                setattr(cls, name, _counted(member))
         defined: WorkflowClass = workflow.defn(name=spec.name)(cls)
         return defined
 
