@@ -20,6 +20,7 @@ import logging
 import smtplib
 import ssl
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.policy import SMTP
@@ -103,8 +104,15 @@ class EmailSender:
         *,
         should_stop: Callable[[], bool] | None = None,
         max_wait_s: float | None = None,
+        before_send: Callable[[], None] = lambda: None,
+        while_sending: Callable[[], AbstractContextManager[None]] = nullcontext,
     ) -> EmailNotificationResult:
-        """Send the e-mail unless this idempotency key already did; see the module's notes on errors."""
+        """Send the e-mail unless this idempotency key already did; see the module's notes on errors.
+
+        The hooks are SmsSender.send_once's: `should_stop` / `max_wait_s` bound the wait for a rate-limit
+        token, `before_send` is the last moment not sending is still possible, `while_sending` wraps the SMTP
+        conversation and the ledger update, which must not be torn apart.
+        """
         try:
             to = normalize_email(request.to_email)
         except InvalidEmail as error:
@@ -130,6 +138,13 @@ class EmailSender:
 
         take_token(self.engine, self.bucket, should_stop=should_stop, max_wait_s=max_wait_s)
         payload = self._compose(request, to, text, message_id)
+        before_send()
+        with while_sending():
+            self._hand_over(key, to, payload)
+            return self._result(request, to, message_id, self.ledger.mark_sent(key, message_id), False)
+
+    def _hand_over(self, key: str, to: str, payload: bytes) -> None:
+        """One SMTP conversation, its failures turned into typed errors and the ledger updated to match."""
         try:
             self._converse(smtp_form(to), payload)
         except _Refused as refused:
@@ -168,7 +183,6 @@ class EmailSender:
                 f"cannot reach the mail server {self.settings.smtp_host}:{self.settings.smtp_port} "
                 f"({type(error).__name__}: {error})"
             ) from error
-        return self._result(request, to, message_id, self.ledger.mark_sent(key, message_id), False)
 
     def _already_received(self, message_id: str) -> bool:
         if self.mailbox is None:
