@@ -118,7 +118,7 @@ DAILY_SUMMARY = TaskSpec(
     # summary still trying after 20:00 should end (its result says who got it) rather than arrive at night.
     execution_timeout=timedelta(hours=2),
     # A day of the demo and test farms with slaughters, SQAL samples and feedback (their data end 2026-11-01).
-    example=DailySummaryInput(day=date(2026, 10, 20)),
+    example=DailySummaryInput(day=date(2026, 10, 5)),
     id_prefix="daily-summary",
     work_id=lambda p: f"daily-summary-{p.day.isoformat()}" if p.day else "daily-summary-today",
     echo=("day",),

@@ -3,7 +3,8 @@ failure is kept as that recipient's outcome instead of ending the task for every
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -17,6 +18,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows._options import SEND, execute
 
 RequestT = TypeVar("RequestT")
+OutcomeT = TypeVar("OutcomeT")
 # Set by Temporal on runs a schedule starts: the time the run stands for (a backfill's, not today's).
 SCHEDULED_START = SearchAttributeKey.for_datetime("TemporalScheduledStartTime")
 
@@ -55,3 +57,22 @@ async def deliver(
         if isinstance(cause, ApplicationError):
             return undelivered(delivery, cause.type or "ApplicationError", cause.message)
         return undelivered(delivery, type(cause or error).__name__, str(cause or error))
+
+
+async def side_by_side(steps: Sequence[Awaitable[OutcomeT]]) -> list[OutcomeT]:
+    """Run the steps at once and return their outcomes in order; on cancel, wait for every one to stop.
+
+    Unlike `asyncio.gather`, a cancelled task does not close while some steps are still being cancelled:
+    each send step confirms its cancel (or that its message went) before the task reads REVOKED.
+    """
+    tasks = [asyncio.ensure_future(step) for step in steps]
+    if not tasks:
+        return []
+    try:
+        await asyncio.wait(tasks)
+    except asyncio.CancelledError:
+        for task in tasks:
+            task.cancel()
+        await asyncio.wait(tasks)
+        raise
+    return [task.result() for task in tasks]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from temporalio import workflow
 
 from workflows._task import TaskWorkflow, task_workflow
@@ -22,7 +20,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from gaveurs.notify.tasks import daily_summary_result
     from workflows._options import DB_READ, execute
-    from workflows.notifications._delivery import deliver, run_key, run_moment
+    from workflows.notifications._delivery import deliver, run_key, run_moment, side_by_side
 
 SENDING = "envoi des bilans du jour"
 
@@ -47,14 +45,14 @@ class SendDailySummaryReportsWorkflow(TaskWorkflow):
 
         self._total = sum(len(site.deliveries) for site in plan.sites)
         self.stage(f"{SENDING} (0/{self._total})", 20, 99)
-        outcomes = await asyncio.gather(
-            *(
-                asyncio.gather(*(self._one(key, site, delivery) for delivery in site.deliveries))
-                for site in plan.sites
+        outcomes = iter(
+            await side_by_side(
+                [self._one(key, site, delivery) for site in plan.sites for delivery in site.deliveries]
             )
         )
+        by_site = [[next(outcomes) for _ in site.deliveries] for site in plan.sites]
         # NotificationUndeliverable (FAILURE) only when nobody at all got the summary.
-        result = daily_summary_result(plan, [list(site) for site in outcomes], workflow.now())
+        result = daily_summary_result(plan, by_site, workflow.now())
         self.finish()
         return result
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from temporalio import workflow
 
 from workflows._task import TaskWorkflow, task_workflow
@@ -15,7 +13,7 @@ with workflow.unsafe.imports_passed_through():
     from gaveurs.notify.tasks import lot_completion_result
     from gaveurs.search_attributes import SITE_CODE
     from workflows._options import DB_READ, execute
-    from workflows.notifications._delivery import deliver, run_key
+    from workflows.notifications._delivery import deliver, run_key, side_by_side
 
 
 @task_workflow(LOT_COMPLETION)
@@ -30,17 +28,17 @@ class SendLotCompletionNotificationWorkflow(TaskWorkflow):
         workflow.upsert_search_attributes([SITE_CODE.value_set(plan.kpis.site_code)])
 
         self.stage("envoi du bilan au gaveur", 20, 99)
-        outcomes = await asyncio.gather(
-            *(
+        outcomes = await side_by_side(
+            [
                 deliver(
                     send_lot_completion_message,
                     LotCompletionMessage(task_key=key, kpis=plan.kpis, delivery=delivery),
                     delivery,
                 )
                 for delivery in plan.deliveries
-            )
+            ]
         )
         # NotificationUndeliverable (FAILURE) when the gaveur got neither message.
-        result = lot_completion_result(params.lot_id, plan.kpis, list(outcomes), workflow.now())
+        result = lot_completion_result(params.lot_id, plan.kpis, outcomes, workflow.now())
         self.finish()
         return result
