@@ -227,6 +227,20 @@ def test_lot_completion_tells_the_gaveur_by_sms_and_email(api: httpx.Client, sin
 
     assert asyncio.run(attributes()) == (3472, site)
 
+    # The gaveur's mailbox refused for good: the SMS still goes, the result says which failed and why.
+    hook(sinks.mail_url, "unknown-mailbox", params={"address": address})
+    partial = run(api, "lot-completion", params={"lot_id": 3472})
+    assert partial["status"] == "SUCCESS", partial
+    assert (partial["result"]["status"], partial["result"]["sent"], partial["result"]["failed"]) == (
+        "partial",
+        1,
+        1,
+    )
+    [bounced] = [d for d in partial["result"]["deliveries"] if d["status"] == "failed"]
+    assert bounced["channel"] == "email" and bounced["error_type"] == "EmailRejected"
+    assert "550" in bounced["error"] and address not in bounced["error"]
+    assert len(sms_to(api, phone)) == before[0] + 2
+
     assert feeding is not None
     refused = run(api, "lot-completion", params={"lot_id": feeding})
     assert refused["status"] == "FAILURE" and refused["error"].startswith("LotNotFinished: ")
@@ -318,9 +332,9 @@ def test_a_scheduled_daily_summary_reports_on_the_day_it_was_scheduled_for(
 def test_feedback_acknowledgment_thanks_or_says_why_not(api: httpx.Client, sinks: Stack) -> None:
     engine = make_engine(sinks.database_url)
     with session_scope(engine) as session:
-        with_email = session.scalars(
+        with_email, refused_mailbox = session.scalars(
             select(ConsumerFeedback).where(ConsumerFeedback.email.like("%@%.%")).order_by(ConsumerFeedback.id)
-        ).first()
+        ).all()[:2]
         without = session.scalars(select(ConsumerFeedback).where(ConsumerFeedback.email.is_(None))).first()
     engine.dispose()
     assert with_email is not None and with_email.email and without is not None
@@ -339,6 +353,12 @@ def test_feedback_acknowledgment_thanks_or_says_why_not(api: httpx.Client, sinks
     assert skipped["status"] == "SUCCESS", skipped
     assert skipped["result"]["status"] == "skipped"
     assert skipped["result"]["reason"] == "the consumer left no e-mail address"
+    assert refused_mailbox.email and refused_mailbox.email != with_email.email
+    hook(sinks.mail_url, "unknown-mailbox", params={"address": refused_mailbox.email})
+    bounced = run(api, "feedback-ack", params={"feedback_id": refused_mailbox.id})
+    assert bounced["status"] == "FAILURE", bounced  # nobody else to thank: the task itself failed
+    assert bounced["error"].startswith("EmailRejected: the mail server refused the e-mail: 550")
+    assert refused_mailbox.email not in bounced["error"]
     unknown = run(api, "feedback-ack", params={"feedback_id": 10**8})
     assert unknown["status"] == "FAILURE" and unknown["error"].startswith("FeedbackNotFound: ")
 
