@@ -73,14 +73,19 @@ _FINISHED = _Lru(2_000)
 
 
 def describe_failure(error: BaseException) -> str:
-    """The innermost cause a person can act on: `LotNotFound: lot 999999 not found`."""
+    """The cause a person can act on: `LotNotFound: lot 999999 not found`.
+
+    The first typed application error down the chain (an activity's or a child workflow's), not the
+    library exception it may have been raised from; failing that, the innermost cause (a timeout, a
+    termination).
+    """
     cause: BaseException | None = error
     innermost = error
     while cause is not None:
+        if isinstance(cause, ApplicationError):
+            return f"{cause.type or 'ApplicationError'}: {cause.message}"
         innermost = cause
         cause = cause.cause if isinstance(cause, FailureError) else cause.__cause__
-    if isinstance(innermost, ApplicationError):
-        return f"{innermost.type or 'ApplicationError'}: {innermost.message}"
     if isinstance(innermost, TemporalTimeout):
         return f"Timeout: {innermost.message} ({innermost.type.name if innermost.type else 'unknown'})"
     if isinstance(innermost, TerminatedError):

@@ -70,13 +70,16 @@ def main() -> None:
         server = start_dev_server(
             db_file=root / "t.db", port=free_port(), ui_port=None, log_path=root / "t.log"
         )
-        api_port, sink_port = free_port(), free_port()
+        api_port, sink_port, smtp_port, mail_port = free_port(), free_port(), free_port(), free_port()
         env = {
             **os.environ,
             "DATABASE_URL": database_url,
             "TEMPORAL_ADDRESS": server.address,
             "ARTIFACT_DIR": str(root / "artifacts"),
             "TWILIO_API_BASE": f"http://127.0.0.1:{sink_port}",
+            "SMTP_HOST": "127.0.0.1",
+            "SMTP_PORT": str(smtp_port),
+            "SMTP_SINK_API": f"http://127.0.0.1:{mail_port}",
         }
         group = ProcessGroup(log_dir=root, env=env)
         try:
@@ -86,6 +89,10 @@ def main() -> None:
 
             asyncio.run(prepare())
             group.spawn("twilio-sink", "-m", "gaveurs.notify.twilio_sink", "--port", str(sink_port))
+            group.spawn(
+                "smtp-sink", "-m", "gaveurs.notify.smtp_sink", "--port", str(smtp_port),
+                "--http-port", str(mail_port),
+            )  # fmt: skip
             group.spawn("workers", "-m", "workers", "all")
             api_process = group.spawn("api", "-m", "uvicorn", "api.main:app", "--port", str(api_port))
             wait_http(f"http://127.0.0.1:{api_port}/health", "API", api_process)

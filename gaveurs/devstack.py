@@ -1,4 +1,5 @@
-"""Run the whole system locally: Temporal dev server + Web UI, demo data, Twilio sink, all workers, the API.
+"""Run the whole system locally: Temporal dev server + Web UI, demo data, Twilio and SMTP sinks, all workers,
+the API.
 
 `python -m gaveurs.devstack` (what `make run` does). Embedded defaults: the farm in SQLite under var/, Temporal's
 history in its own SQLite file under var/temporal/ (restarts keep all history). Ctrl-C stops everything.
@@ -101,6 +102,14 @@ def metrics_env(ports: dict[str, int], name: str) -> dict[str, str]:
     return {"METRICS_PORT": str(ports[name])} if name in ports else {}
 
 
+def loopback_mail_ports(settings: Settings) -> tuple[int, int] | None:
+    """(SMTP port, listing port) of the loopback SMTP sink the settings point at, or None (a real server)."""
+    listing = urlparse(settings.smtp_sink_api)
+    if settings.smtp_host in {"127.0.0.1", "localhost"} and listing.hostname in {"127.0.0.1", "localhost"}:
+        return settings.smtp_port, listing.port or 80
+    return None
+
+
 def start_services(settings: Settings, group: ProcessGroup) -> None:
     """The loopback sinks, one worker process per queue, and the API; returns once the API answers."""
     sink_port = loopback_sink_port(settings)
@@ -109,6 +118,16 @@ def start_services(settings: Settings, group: ProcessGroup) -> None:
         group.spawn(
             "twilio-sink", "-m", "gaveurs.notify.twilio_sink", "--port", str(sink_port), "--log", sent_log
         )
+    mail_ports = loopback_mail_ports(settings)
+    if mail_ports and not port_is_open(f"127.0.0.1:{mail_ports[0]}"):
+        smtp_port, listing_port = mail_ports
+        received_log = str(group.log_dir / "mail-received.jsonl")
+        group.spawn(
+            "smtp-sink", "-m", "gaveurs.notify.smtp_sink", "--port", str(smtp_port),
+            "--http-port", str(listing_port), "--log", received_log,
+        )  # fmt: skip
+    if sink_port or mail_ports:
+        say(f"messages go to loopback sinks: see {settings.api_url}/api/sinks/sms and /api/sinks/email")
     # One process per queue, as in production: one queue's crash or restart never touches the others.
     ports = metrics_ports(settings)
     for queue in TaskQueue:

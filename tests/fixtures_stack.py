@@ -1,4 +1,5 @@
-"""The running system for end-to-end tests: Temporal dev server, Twilio sink, workers and API as processes.
+"""The running system for end-to-end tests: Temporal dev server, Twilio and SMTP sinks, workers and API as
+processes.
 
 The stack runs once per farm-database backend (SQLite, then PostgreSQL), each in namespaces of its own on the
 one dev server, so leftovers of one can never be picked up by the other's workers. Everything listens on
@@ -53,6 +54,9 @@ class Stack:
     # Prometheus endpoints of the shared workers' process and of the API.
     workers_metrics_url: str = ""
     api_metrics_url: str = ""
+    # The loopback SMTP sink: its SMTP port and its HTTP listing (`GET {mail_url}/messages`, test hooks).
+    smtp_port: int = 0
+    mail_url: str = ""
 
     @property
     def env(self) -> dict[str, str]:
@@ -137,6 +141,7 @@ def stack(
     namespace, isolated = NAMESPACES[backend]
     api_port, sink_port = free_port(), free_port()
     workers_metrics, api_metrics = free_port(), free_port()
+    smtp_port, mail_port = free_port(), free_port()
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -144,6 +149,9 @@ def stack(
         "TEMPORAL_NAMESPACE": namespace,
         "ARTIFACT_DIR": str(root / "artifacts"),
         "TWILIO_API_BASE": f"http://127.0.0.1:{sink_port}",
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(smtp_port),
+        "SMTP_SINK_API": f"http://127.0.0.1:{mail_port}",
         "WORKER_GRACEFUL_SHUTDOWN_S": "5",
         "PYTHONUNBUFFERED": "1",
     }
@@ -161,6 +169,8 @@ def stack(
         isolated_namespace=isolated,
         workers_metrics_url=f"http://127.0.0.1:{workers_metrics}/metrics",
         api_metrics_url=f"http://127.0.0.1:{api_metrics}/metrics",
+        smtp_port=smtp_port,
+        mail_url=f"http://127.0.0.1:{mail_port}",
     )
     try:
         subprocess.run(
@@ -168,10 +178,15 @@ def stack(
             cwd=PROJECT, env=env, check=True, capture_output=True,
         )  # fmt: skip
         sink = stack.spawn("-m", "gaveurs.notify.twilio_sink", "--port", str(sink_port), name="twilio-sink")
+        mail = stack.spawn(
+            "-m", "gaveurs.notify.smtp_sink", "--port", str(smtp_port), "--http-port", str(mail_port),
+            name="smtp-sink",
+        )  # fmt: skip
         stack.spawn("-m", "workers", "all", name="workers", METRICS_PORT=str(workers_metrics))
         # As in production: `python -m api` (JSON logs, metrics port), not bare uvicorn.
         api = stack.spawn("-m", "api", "--port", str(api_port), name="api", METRICS_PORT=str(api_metrics))
         wait_http(f"{stack.sink_url}/", "Twilio sink", sink)
+        wait_http(f"{stack.mail_url}/", "SMTP sink", mail)
         wait_http(f"{stack.api_url}/health", "API", api)
 
         async def workers_ready() -> None:

@@ -41,6 +41,8 @@ def launcher(temporal_server: DevServer, tmp_path_factory: pytest.TempPathFactor
         "ARTIFACT_DIR": str(root / "artifacts"),
         "API_PORT": str(api_port),
         "TWILIO_API_BASE": f"http://127.0.0.1:{free_port()}",
+        "SMTP_PORT": str(free_port()),
+        "SMTP_SINK_API": f"http://127.0.0.1:{free_port()}",
         "WORKER_GRACEFUL_SHUTDOWN_S": "5",
         "PYTHONUNBUFFERED": "1",
     }

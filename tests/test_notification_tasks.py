@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import numpy as np
@@ -21,9 +21,12 @@ from temporalio.exceptions import ApplicationError
 from gaveurs.contracts.ml import LotAnomaly
 from gaveurs.contracts.notifications import (
     AnomalyAlertInput,
+    DailySummaryMessage,
+    DailySummaryPlanRequest,
     DailySummaryResult,
     FeedbackAcknowledgmentInput,
     LotCompletionInput,
+    PlannedDelivery,
 )
 from gaveurs.db.migrate import upgrade
 from gaveurs.db.session import make_engine, session_scope
@@ -33,11 +36,15 @@ from gaveurs.farm.queries import lot_kpis
 from gaveurs.ml.anomalies import detect_anomalies
 from gaveurs.notify.daily_figures import day_bounds
 from gaveurs.notify.outbox import Outbox
+from gaveurs.notify.recipients import person_by_ref
 from gaveurs.notify.tasks import (
+    daily_summary_message,
+    daily_summary_plan,
     send_anomaly_alert,
     send_consumer_feedback_acknowledgment,
     send_daily_summary_reports,
     send_lot_completion_notification,
+    summary_day,
 )
 from tests.fixtures_db import BACKENDS, drop_postgres_database, make_postgres_database, postgres_or_skip
 from tests.fixtures_notify import MailSink, TwilioSink, notify_settings
@@ -377,3 +384,48 @@ def test_feedback_acknowledgment_thanks_consumers_who_left_an_address(
             farm, outbox, task_key("ack"), FeedbackAcknowledgmentInput(feedback_id=10**8)
         )
     assert unknown.value.type == "FeedbackNotFound"
+
+
+# ── the parts the workflows call one by one ─────────────────────────────────────────────────────────────
+def test_a_summary_without_a_day_is_the_runs_date_in_paris() -> None:
+    # 22:30 UTC is already the next day in Paris: 00:30 in summer time (UTC+2), 23:30 in winter (UTC+1).
+    summer = DailySummaryPlanRequest(day=None, moment=datetime(2026, 10, 5, 22, 30, tzinfo=UTC))
+    winter = DailySummaryPlanRequest(day=None, moment=datetime(2026, 11, 5, 22, 30, tzinfo=UTC))
+    assert (summary_day(summer), summary_day(winter)) == (date(2026, 10, 6), date(2026, 11, 5))
+    asked = DailySummaryPlanRequest(day=date(2026, 1, 2), moment=datetime(2026, 10, 5, tzinfo=UTC))
+    assert summary_day(asked) == date(2026, 1, 2)
+
+
+def test_recipients_are_found_again_by_reference(farm: Engine, small_farm: FarmData) -> None:
+    manager = managers(small_farm, "LL")[0]
+    feedbacks = small_farm.table("consumer_feedbacks")
+    feedback = next(dict(zip(feedbacks.columns, r, strict=True)) for r in feedbacks.rows() if r[0] == 2)
+    with session_scope(farm) as session:
+        found = person_by_ref(session, f"manager-{manager['id']}")
+        assert found is not None and (found.phone, found.email) == (manager["telephone"], manager["email"])
+        gaveur = person_by_ref(session, "gaveur-1")
+        assert gaveur is not None and gaveur.role == "gaveur" and gaveur.phone
+        consumer = person_by_ref(session, "feedback-2")
+        assert consumer is not None and consumer.email == feedback["email"] and consumer.phone is None
+        for unknown in ("manager-999999", "gaveur-0", "feedback-x", "someone-1", ""):
+            assert person_by_ref(session, unknown) is None
+
+
+def test_a_planned_recipient_gone_since_fails_alone(farm: Engine, outbox: Outbox) -> None:
+    with session_scope(farm) as session:
+        plan = daily_summary_plan(session, date(2026, 10, 5))
+        gone = PlannedDelivery(
+            channel="email", recipient_ref="manager-999999", recipient_name="X Y", role="r"
+        )
+        message = daily_summary_message(
+            session,
+            DailySummaryMessage(task_key=task_key("gone"), figures=plan.sites[0].figures, delivery=gone),
+        )
+    outcome = outbox.deliver(message)
+    assert (outcome.status, outcome.error_type, outcome.recipient_ref) == (
+        "failed",
+        "MissingContact",
+        "manager-999999",
+    )
+    # A plan names recipients without their contacts: it may travel through workflow history.
+    assert all("@" not in d.model_dump_json() for site in plan.sites for d in site.deliveries)

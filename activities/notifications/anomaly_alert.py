@@ -6,7 +6,7 @@ from pydantic import BaseModel
 from temporalio import activity
 from temporalio.exceptions import CancelledError
 
-from activities.shared.notifying import cancellable_outbox
+from activities.notifications._sending import outbox
 from activities.shared.progress import report
 from gaveurs.contracts.notifications import AnomalyAlertInput, AnomalyAlertResult
 from gaveurs.db.session import default_engine
@@ -24,7 +24,10 @@ def deliver_anomaly_alert(request: DeliverAnomalyAlert) -> AnomalyAlertResult:
     report(5, "envoi de l'alerte aux responsables du site")
     try:
         return send_anomaly_alert(
-            default_engine(), cancellable_outbox("envoi de l'alerte"), request.task_key, request.params
+            default_engine(),
+            outbox("deliver_anomaly_alert.before_provider", 50, "envoi de l'alerte"),
+            request.task_key,
+            request.params,
         )
     except WaitInterrupted as stopped:
         # Cancelled between two messages: those already sent stay sent (the ledger says so), no more go.

@@ -58,7 +58,7 @@ class SmsAlertInput(BaseModel):
 
 
 class SendSmsRequest(BaseModel):
-    idempotency_key: str  # the workflow id: one SMS per task, however many attempts
+    idempotency_key: str  # the run's (workflow id + run id): one SMS per run, however many attempts
     phone: str
     message: str
     priority: Priority
@@ -127,6 +127,19 @@ class DeliveryOutcome(BaseModel):
     error: str | None = None  # the provider's words, contacts masked
 
 
+class PlannedDelivery(BaseModel):
+    """One message a task will send, its recipient named by reference: what workflow history may carry.
+
+    The step that sends it looks the contact up itself (gaveurs.notify.recipients.person_by_ref), so no phone
+    number or address passes through Temporal.
+    """
+
+    channel: Channel
+    recipient_ref: str
+    recipient_name: str
+    role: str
+
+
 # ── send_anomaly_alert ──────────────────────────────────────────────────────────────────────────────────
 class AnomalyAlertInput(BaseModel):
     site_code: str = Field(pattern=r"^[A-Z]{2}$")
@@ -155,7 +168,7 @@ class AnomalyAlertResult(BaseModel):
 
 # ── send_lot_completion_notification ────────────────────────────────────────────────────────────────────
 class LotCompletionInput(BaseModel):
-    lot_id: int = Field(gt=0)
+    lot_id: int = Field(gt=0, le=2**31 - 1)
 
 
 class LotCompletionKpis(BaseModel):
@@ -176,6 +189,21 @@ class LotCompletionKpis(BaseModel):
     sqal_grades: dict[str, int]
     feedback_count: int
     feedback_rating_moyen: float | None
+
+
+class LotCompletionPlan(BaseModel):
+    """The finished lot's figures and the messages its gaveur gets (an SMS and an e-mail)."""
+
+    kpis: LotCompletionKpis
+    deliveries: list[PlannedDelivery]
+
+
+class LotCompletionMessage(BaseModel):
+    """One message of a lot-completion notice: what its sending step needs (the lot's figures travel)."""
+
+    task_key: str
+    kpis: LotCompletionKpis
+    delivery: PlannedDelivery
 
 
 class LotCompletionResult(BaseModel):
@@ -215,6 +243,29 @@ class SiteDailyFigures(BaseModel):
     note_moyenne: float | None
 
 
+class DailySummaryPlanRequest(BaseModel):
+    day: date | None
+    moment: datetime  # the run's clock: the day summarised is its date in Europe/Paris when `day` is absent
+
+
+class SiteSummaryPlan(BaseModel):
+    figures: SiteDailyFigures
+    deliveries: list[PlannedDelivery]
+
+
+class DailySummaryPlan(BaseModel):
+    day: date
+    sites: list[SiteSummaryPlan]
+
+
+class DailySummaryMessage(BaseModel):
+    """One manager's summary e-mail: the site's figures travel, the address is looked up by the sender."""
+
+    task_key: str
+    figures: SiteDailyFigures
+    delivery: PlannedDelivery
+
+
 class SiteSummaryOutcome(BaseModel):
     site_code: str
     figures: SiteDailyFigures
@@ -232,7 +283,18 @@ class DailySummaryResult(BaseModel):
 
 # ── send_consumer_feedback_acknowledgment ───────────────────────────────────────────────────────────────
 class FeedbackAcknowledgmentInput(BaseModel):
-    feedback_id: int = Field(gt=0)
+    feedback_id: int = Field(gt=0, le=2**31 - 1)
+
+
+class FeedbackAcknowledgmentPlan(BaseModel):
+    feedback_id: int
+    lot_id: int
+    skipped_because: str | None = None  # why no e-mail goes (no address left); None: one goes
+
+
+class FeedbackAcknowledgmentMessage(BaseModel):
+    task_key: str
+    feedback_id: int
 
 
 class FeedbackAcknowledgmentResult(BaseModel):
@@ -252,6 +314,7 @@ class SinkSms(BaseModel):
     body: str
     status: str
     date_created: datetime
+    received_at: datetime | None = None  # to the microsecond (date_created is Twilio's, to the second)
 
 
 class SinkEmail(BaseModel):
@@ -262,3 +325,17 @@ class SinkEmail(BaseModel):
     text: str | None
     html: str | None
     received_at: datetime
+
+
+class SinkSmsListing(BaseModel):
+    """`GET /api/sinks/sms`: what the loopback Twilio sink received, newest first (dev only)."""
+
+    sink: str
+    messages: list[SinkSms]
+
+
+class SinkEmailListing(BaseModel):
+    """`GET /api/sinks/email`: what the loopback SMTP sink received, newest first (dev only)."""
+
+    sink: str
+    messages: list[SinkEmail]

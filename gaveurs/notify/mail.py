@@ -11,6 +11,8 @@ mail clients fold into one message.
 Errors: 4xx replies, timeouts and unreachable servers are retryable; 5xx replies (unknown mailbox, policy)
 are non-retryable EmailRejected with the server's words; bad credentials or TLS set-up are EmailRejected
 with advice; a malformed address is InvalidEmailAddress before anything is sent.
+Typed errors are raised `from None`: the library's own exception names the recipient in full, and Temporal
+keeps an error's causes in the workflow history (and the API shows the innermost one).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import logging
 import smtplib
 import ssl
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.policy import SMTP
@@ -103,14 +106,21 @@ class EmailSender:
         *,
         should_stop: Callable[[], bool] | None = None,
         max_wait_s: float | None = None,
+        before_send: Callable[[], None] = lambda: None,
+        while_sending: Callable[[], AbstractContextManager[None]] = nullcontext,
     ) -> EmailNotificationResult:
-        """Send the e-mail unless this idempotency key already did; see the module's notes on errors."""
+        """Send the e-mail unless this idempotency key already did; see the module's notes on errors.
+
+        The hooks are SmsSender.send_once's: `should_stop` / `max_wait_s` bound the wait for a rate-limit
+        token, `before_send` is the last moment not sending is still possible, `while_sending` wraps the SMTP
+        conversation and the ledger update, which must not be torn apart.
+        """
         try:
             to = normalize_email(request.to_email)
         except InvalidEmail as error:
             raise InvalidEmailAddress.error(
                 f"invalid e-mail address {mask_email(request.to_email)}: {error.reason}"
-            ) from error
+            ) from None
         key = request.idempotency_key
         message_id = message_id_for(key, self.settings.smtp_from)
         text = request.body_text or html_to_text(request.body_html)
@@ -130,6 +140,13 @@ class EmailSender:
 
         take_token(self.engine, self.bucket, should_stop=should_stop, max_wait_s=max_wait_s)
         payload = self._compose(request, to, text, message_id)
+        before_send()
+        with while_sending():
+            self._hand_over(key, to, payload)
+            return self._result(request, to, message_id, self.ledger.mark_sent(key, message_id), False)
+
+    def _hand_over(self, key: str, to: str, payload: bytes) -> None:
+        """One SMTP conversation, its failures turned into typed errors and the ledger updated to match."""
         try:
             self._converse(smtp_form(to), payload)
         except _Refused as refused:
@@ -139,36 +156,35 @@ class EmailSender:
                 raise EmailRejected.error(
                     f"the mail server refused our session ({said}); check SMTP_USER / SMTP_PASSWORD / "
                     "SMTP_STARTTLS"
-                ) from refused
+                ) from None
             if refused.code >= 500:
                 self.ledger.mark_rejected(key, said)
                 raise EmailRejected.error(
                     f"the mail server refused the e-mail: {said}", code=refused.code
-                ) from refused
+                ) from None
             self.ledger.mark_failed(key, said)
-            raise SmtpUnavailable.error(f"the mail server deferred the e-mail: {said}") from refused
+            raise SmtpUnavailable.error(f"the mail server deferred the e-mail: {said}") from None
         except _CutAfterSending as cut:
             raise SmtpUnavailable.error(
                 f"connection lost after the e-mail was sent ({cut}); delivery is checked before any resend"
-            ) from cut
+            ) from None
         except (smtplib.SMTPAuthenticationError, smtplib.SMTPNotSupportedError) as error:
             self.ledger.mark_failed(key, str(error))
             raise EmailRejected.error(
                 f"the mail server refused our session ({error}); check SMTP_USER / SMTP_PASSWORD / SMTP_STARTTLS"
-            ) from error
+            ) from None
         except ssl.SSLCertVerificationError as error:
             self.ledger.mark_failed(key, str(error))
             raise EmailRejected.error(
                 f"the mail server's certificate is not trusted ({error.verify_message}); check SMTP_TLS_CA_FILE"
-            ) from error
+            ) from None
         except (OSError, smtplib.SMTPException) as error:
             # Unreachable, timed out or cut before the message was sent: certainly not delivered.
             self.ledger.mark_failed(key, f"{type(error).__name__}: {error}")
             raise SmtpUnavailable.error(
                 f"cannot reach the mail server {self.settings.smtp_host}:{self.settings.smtp_port} "
                 f"({type(error).__name__}: {error})"
-            ) from error
-        return self._result(request, to, message_id, self.ledger.mark_sent(key, message_id), False)
+            ) from None
 
     def _already_received(self, message_id: str) -> bool:
         if self.mailbox is None:
@@ -178,7 +194,7 @@ class EmailSender:
         except httpx.HTTPError as error:
             raise SmtpUnavailable.error(
                 f"cannot tell whether an earlier attempt delivered {message_id} ({error}); not resending yet"
-            ) from error
+            ) from None
 
     def _compose(self, request: SendEmailRequest, to: str, text: str, message_id: str) -> bytes:
         message = EmailMessage()

@@ -9,20 +9,16 @@ every message already sent a no-op, so only the failed ones go out.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 from temporalio.exceptions import ApplicationError
 
-from gaveurs.contracts.notifications import (
-    DeliveryOutcome,
-    NotificationStatus,
-    OutgoingMessage,
-    SendEmailRequest,
-    SendSmsRequest,
-)
-from gaveurs.errors import NotificationIncomplete, NotificationUndeliverable
+from gaveurs.contracts.notifications import DeliveryOutcome, OutgoingMessage, SendEmailRequest, SendSmsRequest
+from gaveurs.errors import NotificationIncomplete
 from gaveurs.notify.mail import EmailSender
+from gaveurs.notify.outcomes import overall_status, raise_if_undeliverable
 from gaveurs.notify.privacy import mask_contacts, mask_email, mask_phone
 from gaveurs.notify.rate_limit import WaitInterrupted
 from gaveurs.notify.sms import SmsSender
@@ -52,19 +48,33 @@ class Outbox:
     # answers whether it was cancelled (a yes raises rate_limit.WaitInterrupted).
     should_stop: Callable[[], bool] | None = None
     max_wait_s: float | None = None
+    # Just before each provider call, and around it (see SmsSender.send_once): the activity lets a cancel
+    # through in the first and holds it off in the second, so a message is either not sent or recorded.
+    before_send: Callable[[], None] = field(default=lambda: None)
+    while_sending: Callable[[], AbstractContextManager[None]] = field(default=nullcontext)
 
     @classmethod
     def from_settings(
-        cls, settings: Settings, engine: Engine, *, should_stop: Callable[[], bool] | None = None
+        cls,
+        settings: Settings,
+        engine: Engine,
+        *,
+        should_stop: Callable[[], bool] | None = None,
+        max_wait_s: float | None = None,
+        before_send: Callable[[], None] = lambda: None,
+        while_sending: Callable[[], AbstractContextManager[None]] = nullcontext,
     ) -> Outbox:
-        return cls(SmsSender(settings, engine), EmailSender(settings, engine), should_stop)
+        return cls(
+            SmsSender(settings, engine), EmailSender(settings, engine), should_stop, max_wait_s,
+            before_send, while_sending,
+        )  # fmt: skip
 
     def deliver(self, message: OutgoingMessage) -> DeliveryOutcome:
         """Send one message; a failure for good is a `failed` outcome, a temporary one raises."""
         if message.address is None:
             what = "phone number" if message.channel == "sms" else "e-mail address"
             return _outcome(message, status="failed", error_type="MissingContact", error=f"no {what} on file")
-        stop, wait = self.should_stop, self.max_wait_s
+        stop, wait, before, during = self.should_stop, self.max_wait_s, self.before_send, self.while_sending
         try:
             if message.channel == "sms":
                 sms = self.sms.send_once(
@@ -72,8 +82,7 @@ class Outbox:
                         idempotency_key=message.idempotency_key, phone=message.address, message=message.text,
                         priority="high",
                     ),
-                    should_stop=stop,
-                    max_wait_s=wait,
+                    should_stop=stop, max_wait_s=wait, before_send=before, while_sending=during,
                 )  # fmt: skip
                 return _outcome(
                     message, status="sent", provider_id=sms.message_sid, deduplicated=sms.deduplicated
@@ -84,8 +93,7 @@ class Outbox:
                     to_name=message.recipient_name, subject=message.subject or "", body_html=message.html or "",
                     body_text=message.text,
                 ),
-                should_stop=stop,
-                max_wait_s=wait,
+                should_stop=stop, max_wait_s=wait, before_send=before, while_sending=during,
             )  # fmt: skip
             return _outcome(
                 message, status="sent", provider_id=email.message_id, deduplicated=email.deduplicated
@@ -122,17 +130,4 @@ class Outbox:
         return outcomes
 
 
-def overall_status(outcomes: Sequence[DeliveryOutcome]) -> NotificationStatus:
-    sent = sum(o.status == "sent" for o in outcomes)
-    if not outcomes:
-        return "skipped"
-    if sent == len(outcomes):
-        return "success"
-    return "partial" if sent else "failed"
-
-
-def raise_if_undeliverable(what: str, outcomes: Sequence[DeliveryOutcome]) -> None:
-    """Nobody got anything: a FAILURE with each recipient's reason, not a SUCCESS that informed no one."""
-    if outcomes and overall_status(outcomes) == "failed":
-        reasons = "; ".join(f"{o.channel} to {o.recipient_ref}: {o.error_type}: {o.error}" for o in outcomes)
-        raise NotificationUndeliverable.error(f"{what} reached nobody: {reasons}")
+__all__ = ["Outbox", "masked", "overall_status", "raise_if_undeliverable"]

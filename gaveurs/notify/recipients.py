@@ -51,19 +51,48 @@ def site_managers(session: Session, site_code: str) -> list[Person]:
     rows = session.scalars(
         select(SiteManager).where(SiteManager.site_code == site_code).order_by(SiteManager.id)
     ).all()
-    return [
-        Person(f"manager-{m.id}", m.prenom, m.nom, m.role, m.telephone, m.email)
-        for m in sorted(rows, key=lambda m: (m.role != "directeur_site", m.id))
-    ]
+    return [_manager(m) for m in sorted(rows, key=lambda m: (m.role != "directeur_site", m.id))]
+
+
+def _manager(m: SiteManager) -> Person:
+    return Person(f"manager-{m.id}", m.prenom, m.nom, m.role, m.telephone, m.email)
+
+
+def _gaveur(g: Gaveur) -> Person:
+    return Person(f"gaveur-{g.id}", g.prenom, g.nom, "gaveur", g.telephone, g.email)
 
 
 def lot_gaveur(session: Session, lot_id: int) -> Person | None:
     found = session.execute(
         select(Gaveur).join(Lot, Lot.gaveur_id == Gaveur.id).where(Lot.id == lot_id)
     ).scalar_one_or_none()
-    if found is None:
+    return None if found is None else _gaveur(found)
+
+
+def person_by_ref(session: Session, ref: str) -> Person | None:
+    """The person a reference names (`manager-3`, `gaveur-12`, `feedback-55`), with their contacts as stored
+    now; None when there is no such person (any more).
+
+    References are what workflow histories carry instead of contacts: the step that sends reads them here.
+    """
+    kind, _, number = ref.rpartition("-")
+    if not number.isdigit():
         return None
-    return Person(f"gaveur-{found.id}", found.prenom, found.nom, "gaveur", found.telephone, found.email)
+    if kind == "manager":
+        manager = session.get(SiteManager, int(number))
+        return None if manager is None else _manager(manager)
+    if kind == "gaveur":
+        gaveur = session.get(Gaveur, int(number))
+        return None if gaveur is None else _gaveur(gaveur)
+    if kind == "feedback":
+        feedback = session.get(ConsumerFeedback, int(number))
+        return None if feedback is None else consumer(feedback.id, feedback.email)
+    return None
+
+
+def consumer(feedback_id: int, email: str | None) -> Person:
+    """The consumer behind a feedback: known only by the address they left, if any."""
+    return Person(f"feedback-{feedback_id}", "", "", "consommateur", None, email)
 
 
 def lot_completion_kpis(session: Session, lot_id: int) -> LotCompletionKpis | None:

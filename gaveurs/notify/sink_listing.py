@@ -11,16 +11,40 @@ from collections import deque
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import httpx
 
 from gaveurs.contracts.notifications import SinkEmail, SinkSms
+from gaveurs.settings import Settings
+
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+
+def is_loopback(url_or_host: str) -> bool:
+    host = urlparse(url_or_host).hostname if "://" in url_or_host else url_or_host
+    return host in LOOPBACK_HOSTS
+
+
+def sms_sink_url(settings: Settings) -> str | None:
+    """The loopback Twilio sink the SMS go to, or None when they go elsewhere (Twilio itself, production)."""
+    base = settings.twilio_api_base
+    return base.rstrip("/") if base and is_loopback(base) else None
+
+
+def email_sink_url(settings: Settings) -> str | None:
+    """The listing of the loopback SMTP sink the e-mails go to, or None when they go to a real server."""
+    listing = settings.smtp_sink_api
+    if listing and is_loopback(listing) and is_loopback(settings.smtp_host):
+        return listing.rstrip("/")
+    return None
 
 
 def _sms(resource: dict[str, Any]) -> SinkSms:
     return SinkSms(
         sid=resource["sid"], to=resource["to"], sender=resource.get("from"), body=resource["body"],
         status=resource["status"], date_created=parsedate_to_datetime(resource["date_created"]),
+        received_at=resource.get("received_at"),
     )  # fmt: skip
 
 

@@ -7,6 +7,8 @@ of the ledger already owns, and adopts one instead of sending again.
 
 Errors: 429 and 5xx are retryable (Retry-After honoured); 401/403 (our credentials) and other 4xx (e.g. an
 invalid or fixed-line number) are non-retryable with Twilio's code and message, numbers masked.
+Typed errors are raised `from None`: the library's own exception names the recipient in full, and Temporal
+keeps an error's causes in the workflow history (and the API shows the innermost one).
 """
 
 from __future__ import annotations
@@ -108,7 +110,7 @@ class SmsSender:
         try:
             phone = normalize_e164(request.phone)
         except InvalidPhone as error:
-            raise InvalidPhoneNumber.error(mask_contacts(str(error))) from error
+            raise InvalidPhoneNumber.error(mask_contacts(str(error))) from None
         key, body = request.idempotency_key, digest(request.message)
         entry = self.ledger.reserve(key, phone, body)
         if entry.state == SENT and entry.provider_id:
@@ -128,12 +130,12 @@ class SmsSender:
             try:
                 message = self.client.messages.create(to=phone, from_=self.sender, body=request.message)
             except TwilioRestException as error:
-                raise self._refused(key, error) from error
+                raise self._refused(key, error) from None
             except requests.RequestException as error:
                 # Timed out or cut off: Twilio may have the message, so the row stays `sending` (reconciled).
                 raise TwilioUnavailable.error(
                     f"no answer from Twilio ({type(error).__name__}); delivery is checked before any resend"
-                ) from error
+                ) from None
             assert message.sid is not None
             sent_at = self.ledger.mark_sent(key, message.sid)
             return self._result(request, phone, message.sid, str(message.status), sent_at, False)

@@ -1,14 +1,19 @@
 """The six notification tasks as plain functions: load the facts, plan the messages, deliver them.
 
-Each `plan_*` reads the database and returns the messages to send (pure data, usable as activity input for
-a per-recipient fan-out); each `send_*` plans and delivers through an Outbox and returns the task's result.
+Each task comes in parts the workflows call one by one, message by message:
+- `*_plan(session, …)` reads the facts and names the messages to send by recipient reference
+  (`PlannedDelivery`: no phone number or address, so a plan may travel through workflow history);
+- `*_message(session, request)` builds one message, looking its recipient's contact up at sending time;
+- `*_result(…)` sums the outcomes up (pure: workflow code calls it with the workflow's clock).
+The `send_*` functions chain the parts and deliver in one go through an Outbox (tests, benchmarks).
+
 `task_key` is what makes retries safe: every message's idempotency key derives from it and from the
-recipient (`<task_key>/<channel>/<person>`), so use one value per task run (see the wiring notes).
+recipient (`<task_key>/<channel>/<person>`), so it must name one run of the task (the workflows use their
+workflow id and run id), never the work alone: the same work may run again, and must then send again.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from sqlalchemy import Engine
@@ -18,20 +23,28 @@ from gaveurs.contracts.notifications import (
     AnomalyAlertInput,
     AnomalyAlertResult,
     Channel,
+    DailySummaryMessage,
+    DailySummaryPlan,
+    DailySummaryPlanRequest,
     DailySummaryResult,
     DeliveryOutcome,
     EmailNotificationInput,
     EmailNotificationResult,
     FeedbackAcknowledgmentInput,
+    FeedbackAcknowledgmentMessage,
+    FeedbackAcknowledgmentPlan,
     FeedbackAcknowledgmentResult,
     LotCompletionInput,
     LotCompletionKpis,
+    LotCompletionMessage,
+    LotCompletionPlan,
     LotCompletionResult,
     OutgoingMessage,
+    PlannedDelivery,
     SendEmailRequest,
     SendSmsRequest,
-    SiteDailyFigures,
     SiteSummaryOutcome,
+    SiteSummaryPlan,
     SmsAlertInput,
     SmsAlertResult,
 )
@@ -39,9 +52,18 @@ from gaveurs.db.models import Lot, Site
 from gaveurs.db.session import session_scope
 from gaveurs.errors import FeedbackNotFound, LotNotFinished, LotNotFound, SiteNotFound
 from gaveurs.notify import texts
-from gaveurs.notify.daily_figures import daily_site_figures
-from gaveurs.notify.outbox import Outbox, overall_status, raise_if_undeliverable
-from gaveurs.notify.recipients import Person, feedback_facts, lot_completion_kpis, lot_gaveur, site_managers
+from gaveurs.notify.daily_figures import SITE_TIME, daily_site_figures
+from gaveurs.notify.outbox import Outbox
+from gaveurs.notify.outcomes import counts, overall_status, raise_if_undeliverable
+from gaveurs.notify.recipients import (
+    Person,
+    consumer,
+    feedback_facts,
+    lot_completion_kpis,
+    lot_gaveur,
+    person_by_ref,
+    site_managers,
+)
 
 
 def message_key(task_key: str, channel: Channel, person: Person) -> str:
@@ -65,13 +87,6 @@ def _email(task_key: str, person: Person, content: texts.EmailContent) -> Outgoi
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def _counts(outcomes: list[DeliveryOutcome]) -> dict[str, int]:
-    return {
-        "sent": sum(o.status == "sent" for o in outcomes),
-        "failed": sum(o.status == "failed" for o in outcomes),
-    }
 
 
 # ── send_sms_alert / send_email_notification: one message, errors raised as they are ───────────────────
@@ -124,14 +139,28 @@ def send_anomaly_alert(
     return AnomalyAlertResult(
         status=overall_status(outcomes), site_code=params.site_code, n_anomalies=len(params.anomalies),
         severity_counts=texts.severity_counts(params.anomalies), recipients=len({m.recipient_ref for m in messages}),
-        deliveries=outcomes, reason=reason, completed_at=_now(), **_counts(outcomes),
+        deliveries=outcomes, reason=reason, completed_at=_now(), **counts(outcomes),
     )  # fmt: skip
 
 
+# ── what every fanned-out task shares ───────────────────────────────────────────────────────────────────
+def planned(channel: Channel, person: Person) -> PlannedDelivery:
+    return PlannedDelivery(
+        channel=channel, recipient_ref=person.ref, recipient_name=person.name, role=person.role
+    )
+
+
+def recipient(session: Session, delivery: PlannedDelivery) -> Person:
+    """The planned recipient with their contacts as stored now; one without contacts if they are gone (the
+    message then fails alone, `MissingContact`)."""
+    found = person_by_ref(session, delivery.recipient_ref)
+    if found is not None:
+        return found
+    return Person(delivery.recipient_ref, delivery.recipient_name, "", delivery.role, None, None)
+
+
 # ── send_lot_completion_notification ────────────────────────────────────────────────────────────────────
-def plan_lot_completion(
-    session: Session, task_key: str, lot_id: int
-) -> tuple[LotCompletionKpis, list[OutgoingMessage]]:
+def lot_completion_plan(session: Session, lot_id: int) -> LotCompletionPlan:
     """The lot's KPIs, and an SMS and an e-mail to its gaveur; LotNotFound / LotNotFinished otherwise."""
     lot = session.get(Lot, lot_id)
     if lot is None:
@@ -140,10 +169,37 @@ def plan_lot_completion(
     gaveur = lot_gaveur(session, lot_id)
     if kpis is None or gaveur is None:
         raise LotNotFinished.error(f"lot {lot_id} ({lot.code_lot}) is still being fed (status {lot.statut})")
-    return kpis, [
-        _sms(task_key, gaveur, texts.lot_completion_sms(kpis)),
-        _email(task_key, gaveur, texts.lot_completion_email(kpis, gaveur)),
+    return LotCompletionPlan(kpis=kpis, deliveries=[planned("sms", gaveur), planned("email", gaveur)])
+
+
+def lot_completion_message(session: Session, request: LotCompletionMessage) -> OutgoingMessage:
+    person = recipient(session, request.delivery)
+    if request.delivery.channel == "sms":
+        return _sms(request.task_key, person, texts.lot_completion_sms(request.kpis))
+    return _email(request.task_key, person, texts.lot_completion_email(request.kpis, person))
+
+
+def lot_completion_result(
+    lot_id: int, kpis: LotCompletionKpis, outcomes: list[DeliveryOutcome], completed_at: datetime
+) -> LotCompletionResult:
+    """NotificationUndeliverable when the gaveur got neither message."""
+    raise_if_undeliverable(f"the completion notice of lot {kpis.code_lot}", outcomes)
+    return LotCompletionResult(
+        status=overall_status(outcomes), lot_id=lot_id, code_lot=kpis.code_lot, kpis=kpis,
+        deliveries=outcomes, completed_at=completed_at, **counts(outcomes),
+    )  # fmt: skip
+
+
+def plan_lot_completion(
+    session: Session, task_key: str, lot_id: int
+) -> tuple[LotCompletionKpis, list[OutgoingMessage]]:
+    """The lot's KPIs and the messages to its gaveur, addresses included (for delivery in one go)."""
+    plan = lot_completion_plan(session, lot_id)
+    messages = [
+        lot_completion_message(session, LotCompletionMessage(task_key=task_key, kpis=plan.kpis, delivery=d))
+        for d in plan.deliveries
     ]
+    return plan.kpis, messages
 
 
 def send_lot_completion_notification(
@@ -151,31 +207,48 @@ def send_lot_completion_notification(
 ) -> LotCompletionResult:
     with session_scope(engine) as session:
         kpis, messages = plan_lot_completion(session, task_key, params.lot_id)
-    outcomes = outbox.deliver_all(messages)
-    raise_if_undeliverable(f"the completion notice of lot {kpis.code_lot}", outcomes)
-    return LotCompletionResult(
-        status=overall_status(outcomes), lot_id=params.lot_id, code_lot=kpis.code_lot, kpis=kpis,
-        deliveries=outcomes, completed_at=_now(), **_counts(outcomes),
-    )  # fmt: skip
+    return lot_completion_result(params.lot_id, kpis, outbox.deliver_all(messages), _now())
 
 
 # ── send_daily_summary_reports ──────────────────────────────────────────────────────────────────────────
-@dataclass(frozen=True)
-class SiteSummaryPlan:
-    figures: SiteDailyFigures
-    messages: list[OutgoingMessage]
+def summary_day(request: DailySummaryPlanRequest) -> date:
+    """The day asked for, else the calendar day of `moment` at the sites (Europe/Paris)."""
+    return request.day or request.moment.astimezone(SITE_TIME).date()
 
 
-def plan_daily_summary(session: Session, task_key: str, day: date) -> list[SiteSummaryPlan]:
+def daily_summary_plan(session: Session, day: date) -> DailySummaryPlan:
     """Per site, the day's figures and one e-mail to each of its managers."""
-    plans = []
-    for figures in daily_site_figures(session, day):
-        messages = [
-            _email(f"{task_key}/{figures.site_code}", person, texts.daily_summary_email(figures, person))
-            for person in site_managers(session, figures.site_code)
-        ]
-        plans.append(SiteSummaryPlan(figures, messages))
-    return plans
+    return DailySummaryPlan(
+        day=day,
+        sites=[
+            SiteSummaryPlan(
+                figures=figures,
+                deliveries=[planned("email", p) for p in site_managers(session, figures.site_code)],
+            )
+            for figures in daily_site_figures(session, day)
+        ],
+    )
+
+
+def daily_summary_message(session: Session, request: DailySummaryMessage) -> OutgoingMessage:
+    person = recipient(session, request.delivery)
+    content = texts.daily_summary_email(request.figures, person)
+    return _email(f"{request.task_key}/{request.figures.site_code}", person, content)
+
+
+def daily_summary_result(
+    plan: DailySummaryPlan, outcomes: list[list[DeliveryOutcome]], completed_at: datetime
+) -> DailySummaryResult:
+    """`outcomes[i]` are site i's, in its plan's order; NotificationUndeliverable when nobody got one."""
+    sites = [
+        SiteSummaryOutcome(site_code=site.figures.site_code, figures=site.figures, deliveries=delivered)
+        for site, delivered in zip(plan.sites, outcomes, strict=True)
+    ]
+    every = [outcome for delivered in outcomes for outcome in delivered]
+    raise_if_undeliverable(f"the daily summary of {plan.day.isoformat()}", every)
+    return DailySummaryResult(
+        status=overall_status(every), day=plan.day, sites=sites, completed_at=completed_at, **counts(every)
+    )
 
 
 def send_daily_summary_reports(
@@ -183,55 +256,79 @@ def send_daily_summary_reports(
 ) -> DailySummaryResult:
     """One e-mail per site and manager, with the site's figures for `day` (the schedule passes its date)."""
     with session_scope(engine) as session:
-        plans = plan_daily_summary(session, task_key, day)
+        plan = daily_summary_plan(session, day)
+        messages = [
+            [
+                daily_summary_message(
+                    session, DailySummaryMessage(task_key=task_key, figures=site.figures, delivery=d)
+                )
+                for d in site.deliveries
+            ]
+            for site in plan.sites
+        ]
     # One list for the whole farm: a temporary failure at one site does not hold back the next site.
-    outcomes = outbox.deliver_all([m for plan in plans for m in plan.messages])
-    by_key = dict(zip([m.idempotency_key for plan in plans for m in plan.messages], outcomes, strict=True))
-    sites = [
-        SiteSummaryOutcome(
-            site_code=plan.figures.site_code,
-            figures=plan.figures,
-            deliveries=[by_key[m.idempotency_key] for m in plan.messages],
-        )
-        for plan in plans
-    ]
-    raise_if_undeliverable(f"the daily summary of {day.isoformat()}", outcomes)
-    return DailySummaryResult(
-        status=overall_status(outcomes), day=day, sites=sites, completed_at=_now(), **_counts(outcomes)
-    )
+    delivered = iter(outbox.deliver_all([m for site in messages for m in site]))
+    return daily_summary_result(plan, [[next(delivered) for _ in site] for site in messages], _now())
 
 
 # ── send_consumer_feedback_acknowledgment ───────────────────────────────────────────────────────────────
+NO_ADDRESS = "the consumer left no e-mail address"
+
+
+def feedback_acknowledgment_plan(session: Session, feedback_id: int) -> FeedbackAcknowledgmentPlan:
+    """Whether a thank-you e-mail goes (and why not); FeedbackNotFound for an unknown feedback."""
+    facts = feedback_facts(session, feedback_id)
+    if facts is None:
+        raise FeedbackNotFound.error(f"consumer feedback {feedback_id} not found")
+    reason = None if (facts.email or "").strip() else NO_ADDRESS
+    return FeedbackAcknowledgmentPlan(
+        feedback_id=facts.feedback_id, lot_id=facts.lot_id, skipped_because=reason
+    )
+
+
+def feedback_acknowledgment_message(
+    session: Session, request: FeedbackAcknowledgmentMessage
+) -> OutgoingMessage:
+    facts = feedback_facts(session, request.feedback_id)
+    if facts is None:
+        raise FeedbackNotFound.error(f"consumer feedback {request.feedback_id} not found")
+    person = consumer(facts.feedback_id, facts.email)
+    return _email(request.task_key, person, texts.feedback_acknowledgment_email(facts))
+
+
+def send_feedback_acknowledgment(outbox: Outbox, message: OutgoingMessage) -> DeliveryOutcome:
+    """The thank-you e-mail, its failures raised as they are: with one recipient there is nobody to spare.
+
+    A malformed address or a refused mailbox fails the task (InvalidEmailAddress / EmailRejected); no
+    address at all is InvalidEmailAddress too (the plan skips those).
+    """
+    result = send_email_notification_request(outbox, message)
+    return DeliveryOutcome(
+        channel="email", recipient_ref=message.recipient_ref, recipient_name="", role=message.role,
+        recipient=result.to_email, status="sent", provider_id=result.message_id, deduplicated=result.deduplicated,
+    )  # fmt: skip
+
+
+def feedback_acknowledgment_result(
+    plan: FeedbackAcknowledgmentPlan, delivery: DeliveryOutcome | None, completed_at: datetime
+) -> FeedbackAcknowledgmentResult:
+    return FeedbackAcknowledgmentResult(
+        status="success" if delivery is not None else "skipped", feedback_id=plan.feedback_id,
+        lot_id=plan.lot_id, reason=plan.skipped_because, delivery=delivery, completed_at=completed_at,
+    )  # fmt: skip
+
+
 def send_consumer_feedback_acknowledgment(
     engine: Engine, outbox: Outbox, task_key: str, params: FeedbackAcknowledgmentInput
 ) -> FeedbackAcknowledgmentResult:
-    """A thank-you e-mail when the consumer left an address; `skipped` with the reason otherwise.
-
-    A malformed address or a refused mailbox fails the task (InvalidEmailAddress / EmailRejected).
-    """
+    """A thank-you e-mail when the consumer left an address; `skipped` with the reason otherwise."""
     with session_scope(engine) as session:
-        facts = feedback_facts(session, params.feedback_id)
-    if facts is None:
-        raise FeedbackNotFound.error(f"consumer feedback {params.feedback_id} not found")
-    if not facts.email:
-        return FeedbackAcknowledgmentResult(
-            status="skipped", feedback_id=facts.feedback_id, lot_id=facts.lot_id,
-            reason="the consumer left no e-mail address", completed_at=_now(),
-        )  # fmt: skip
-    consumer = Person(f"feedback-{facts.feedback_id}", "", "", "consommateur", None, facts.email)
-    message = _email(task_key, consumer, texts.feedback_acknowledgment_email(facts))
-    result = send_email_notification_request(outbox, message)
-    delivery = DeliveryOutcome(
-        channel="email", recipient_ref=consumer.ref, recipient_name="", role=consumer.role,
-        recipient=result.to_email, status="sent", provider_id=result.message_id, deduplicated=result.deduplicated,
-    )  # fmt: skip
-    return FeedbackAcknowledgmentResult(
-        status="success",
-        feedback_id=facts.feedback_id,
-        lot_id=facts.lot_id,
-        delivery=delivery,
-        completed_at=_now(),
-    )
+        plan = feedback_acknowledgment_plan(session, params.feedback_id)
+        if plan.skipped_because is not None:
+            return feedback_acknowledgment_result(plan, None, _now())
+        request = FeedbackAcknowledgmentMessage(task_key=task_key, feedback_id=params.feedback_id)
+        message = feedback_acknowledgment_message(session, request)
+    return feedback_acknowledgment_result(plan, send_feedback_acknowledgment(outbox, message), _now())
 
 
 def send_email_notification_request(outbox: Outbox, message: OutgoingMessage) -> EmailNotificationResult:
@@ -240,4 +337,10 @@ def send_email_notification_request(outbox: Outbox, message: OutgoingMessage) ->
         idempotency_key=message.idempotency_key, to_email=message.address or "", to_name=message.recipient_name or None,
         subject=message.subject or "", body_html=message.html or "", body_text=message.text,
     )  # fmt: skip
-    return outbox.email.send_once(request, should_stop=outbox.should_stop, max_wait_s=outbox.max_wait_s)
+    return outbox.email.send_once(
+        request,
+        should_stop=outbox.should_stop,
+        max_wait_s=outbox.max_wait_s,
+        before_send=outbox.before_send,
+        while_sending=outbox.while_sending,
+    )

@@ -121,6 +121,10 @@ def create_sink_app(account_sid: str, auth_token: str, *, log: Path | None = Non
     def resource(message: dict[str, Any]) -> dict[str, Any]:
         return {k: v for k, v in message.items() if not k.startswith("_")}
 
+    def listed(message: dict[str, Any]) -> dict[str, Any]:
+        """The resource plus when the sink received it, to the microsecond (for the listing and the log)."""
+        return resource(message) | {"received_at": message["_received_at"]}
+
     @app.get("/")
     async def root() -> dict[str, str]:
         return {"service": "twilio-sink", "messages": str(len(state.messages))}
@@ -154,6 +158,7 @@ def create_sink_app(account_sid: str, auth_token: str, *, log: Path | None = Non
             "api_version": "2010-04-01", "price": None, "price_unit": "EUR", "error_code": None, "error_message": None,
             "date_created": format_datetime(now), "date_updated": format_datetime(now), "date_sent": format_datetime(now),
             "uri": f"/2010-04-01/Accounts/{account}/Messages/{sid}.json", "subresource_uris": {},
+            "_received_at": now.isoformat(),  # not Twilio's: its dates stop at the second
         }  # fmt: skip
         with state.lock:
             state.messages.append(message)
@@ -161,7 +166,7 @@ def create_sink_app(account_sid: str, auth_token: str, *, log: Path | None = Non
             state.drop_responses -= 1 if drop else 0
         if state.log:
             with state.log.open("a", encoding="utf-8") as log:
-                log.write(json.dumps(message, ensure_ascii=False) + "\n")
+                log.write(json.dumps(listed(message), ensure_ascii=False) + "\n")
         delay = state.take_delay()
         if delay:
             await asyncio.sleep(delay)  # recorded already: a caller that gives up has still sent it
@@ -209,7 +214,7 @@ def create_sink_app(account_sid: str, auth_token: str, *, log: Path | None = Non
             found = list(reversed(state.messages))
         if to is not None:
             found = [m for m in found if m["to"] == to]
-        return {"messages": [resource(m) for m in found[: max(0, limit)]]}
+        return {"messages": [listed(m) for m in found[: max(0, limit)]]}
 
     @app.post("/_sink/fail")
     async def fail(failure: Failure) -> Failure:

@@ -11,6 +11,7 @@ with workflow.unsafe.imports_passed_through():
     from gaveurs.catalogue.notifications import SMS_ALERT
     from gaveurs.contracts.notifications import SendSmsRequest, SmsAlertInput, SmsAlertResult
     from workflows._options import SEND, execute
+    from workflows.notifications._delivery import run_key
 
 # An urgent alert keeps trying for longer; a low-priority one gives up sooner.
 _ATTEMPTS = {"high": 12, "normal": 6, "low": 3}
@@ -22,10 +23,7 @@ class SendSmsAlertWorkflow(TaskWorkflow):
     async def run(self, params: SmsAlertInput) -> SmsAlertResult:
         self.stage("envoi du SMS", 10, 99)
         request = SendSmsRequest(
-            idempotency_key=workflow.info().workflow_id,
-            phone=params.phone,
-            message=params.message,
-            priority=params.priority,
+            idempotency_key=run_key(), phone=params.phone, message=params.message, priority=params.priority
         )
         result = await execute(send_sms, request, SEND.with_attempts(_ATTEMPTS[params.priority]))
         self.finish("SMS remis à Twilio")
