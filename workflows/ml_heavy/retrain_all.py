@@ -122,7 +122,12 @@ class RetrainAllWorkflow(TaskWorkflow):
                 self._failed += outcomes[index].status != "success"  # type: ignore[union-attr]
                 self.announce(len(tasks))
 
-        await asyncio.gather(*(lane() for _ in range(parallel)))
+        # return_exceptions: on a cancel, wait until every running child has confirmed its cancellation
+        # (gather then raises CancelledError itself) instead of ending while some still run.
+        ended = await asyncio.gather(*(lane() for _ in range(parallel)), return_exceptions=True)
+        for outcome in ended:
+            if isinstance(outcome, BaseException):
+                raise outcome
 
         self.stage("enregistrement de l'historique", END)
         children = [o for o in outcomes if o is not None]
