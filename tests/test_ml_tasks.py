@@ -35,7 +35,7 @@ def run_task(api: httpx.Client, url: str) -> tuple[dict[str, Any], dict[str, Any
     body: dict[str, Any] = submitted.json()
     assert body["status"] == "submitted" and body["task_id"].startswith(body["workflow_id"] + ".")
     done = wait_for_end(api, body["task_id"], timeout=TIMEOUT)
-    assert done["status"] == "SUCCESS", done
+    assert done["status"] == "SUCCESS", f"{done['status']}: {done['error']}"
     assert done["progress"] == 100 and done["result"]["status"] == "success"
     return body, done
 

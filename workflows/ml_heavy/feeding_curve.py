@@ -33,7 +33,7 @@ class OptimizeFeedingCurveWorkflow(TaskWorkflow):
             FEEDING_CURVE.name,
             lot_id=params.lot_id,
             site_code=lot.site_code,
-            engine="sklearn.HistGradientBoosting + scipy.differential_evolution",
+            engine="sklearn.HistGradientBoosting+scipy.DE",
             summary=(
                 f"{result.code_lot} : qualité prévue {result.predicted_actual.quality_score:.1f} → "
                 f"{result.predicted_optimized.quality_score:.1f} (+{result.expected_improvement:.2f})"
