@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 
 import pytest
+from pydantic import ValidationError
 from sqlalchemy import Engine, func, select
 from temporalio.exceptions import ApplicationError
 
@@ -207,7 +208,9 @@ def test_reversed_over_long_or_past_dates(farm_engine: Engine, small_truths: Pla
     with session_scope(farm_engine) as session:
 
         def refusal(start: date, end: date) -> ApplicationError:
-            params = AbattagePlanningInput(date_debut=start, date_fin=end, today=today)
+            # Built unchecked: the input model refuses reversed and over-long windows itself (below); the
+            # loader still refuses them, whatever built its input.
+            params = AbattagePlanningInput.model_construct(date_debut=start, date_fin=end, today=today)
             return error_of(lambda: load_planning_problem(session, params))
 
         error = refusal(date(2026, 11, 10), date(2026, 11, 1))
@@ -216,6 +219,12 @@ def test_reversed_over_long_or_past_dates(farm_engine: Engine, small_truths: Pla
         assert refusal(date(2026, 11, 1), date(2027, 10, 31)).type == "InvalidDateRange"
         error = refusal(date(2025, 3, 1), date(2025, 3, 10))
         assert error.type == "InvalidDateRange" and "2025-03-10 est passée" in error.message
+    for start, end, words in (
+        (date(2026, 11, 10), date(2026, 11, 1), "date_debut 2026-11-10 est après date_fin 2026-11-01"),
+        (date(2026, 11, 1), date(2027, 10, 31), "fenêtre de 365 jours : au plus 92 jours par plan"),
+    ):
+        with pytest.raises(ValidationError, match=words):
+            AbattagePlanningInput(date_debut=start, date_fin=end)
     reversed_problem = hand_made([("LL", 100, DAY)], [1000], {("LL", 1): 1.0}).model_copy(
         update={"date_fin": DAY - timedelta(days=1)}
     )

@@ -30,9 +30,15 @@ MAX_CONCURRENT_ACTIVITIES: dict[TaskQueue, int] = {
 }
 # Modules the fork server of a queue imports once, so each fit's child process starts with them loaded.
 CHILD_PROCESS_PRELOAD: dict[TaskQueue, tuple[str, ...]] = {
-    TaskQueue.ML_HEAVY: ("numpy", "sympy", "gaveurs.ml.symbolic"),
-    TaskQueue.ML_LIGHT: ("numpy", "sklearn.ensemble", "gaveurs.ml.anomalies"),
-}
+    TaskQueue.ML_HEAVY: (
+        "numpy", "sympy", "scipy.optimize", "sklearn.ensemble", "gaveurs.ml.symbolic", "gaveurs.ml.feeding_curve",
+        "gaveurs.ml.abattage",
+    ),
+    TaskQueue.ML_LIGHT: (
+        "numpy", "sklearn.ensemble", "sklearn.cluster", "prophet", "gaveurs.ml.anomalies", "gaveurs.ml.clustering",
+        "gaveurs.ml.production_forecast",
+    ),
+}  # fmt: skip
 
 
 class RegistryMismatch(RuntimeError):

@@ -11,12 +11,9 @@ from activities.shared.child_process import run_in_child_process
 from gaveurs.child_process import Reporter
 from gaveurs.contracts.ml import DetectAnomaliesInput, LotAnomaly, LotKpis
 from gaveurs.db.session import session_scope
-from gaveurs.errors import InsufficientData, SiteNotFound
-from gaveurs.farm import queries
 from gaveurs.faults import pause_point
 from gaveurs.ml.anomalies import detect_anomalies
-
-MIN_LOTS = 20
+from gaveurs.ml.anomalies_data import load_lot_kpis
 
 
 class ScoredLots(BaseModel):
@@ -33,20 +30,18 @@ def score_in_child(request: ForestRequest, reporter: Reporter) -> ScoredLots:
     """Child-process target: the Isolation Forest over already loaded KPIs."""
     reporter(10, "Isolation Forest")
     pause_point("score_lot_anomalies.forest", lambda: reporter(10, "Isolation Forest"))
-    anomalies = detect_anomalies(request.kpis, contamination=request.contamination)
+
+    def progress(percent: int, stage: str) -> None:
+        reporter(10 + 90 * percent // 100, stage)
+
+    anomalies = detect_anomalies(request.kpis, contamination=request.contamination, on_progress=progress)
     return ScoredLots(n_lots=len(request.kpis), anomalies=anomalies)
 
 
 def load_kpis(params: DetectAnomaliesInput) -> list[LotKpis]:
+    """SiteNotFound for an unknown site, InsufficientData below the lots a site norm needs."""
     with session_scope() as session:
-        if params.site_code is not None and params.site_code not in queries.site_codes(session):
-            raise SiteNotFound.error(f"site {params.site_code} not found")
-        kpis = queries.lot_kpis(session, params.site_code)
-    if len(kpis) < MIN_LOTS:
-        raise InsufficientData.error(
-            f"only {len(kpis)} finished lots for site {params.site_code or 'all'}; at least {MIN_LOTS} are needed"
-        )
-    return kpis
+        return load_lot_kpis(session, params.site_code)
 
 
 @activity.defn(name="score_lot_anomalies")

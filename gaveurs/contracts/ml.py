@@ -4,7 +4,8 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 SiteCode = str  # two upper-case letters: LL, LS, MT
 # critical: a KPI is several times the site's norm (alert someone now); warning: clearly off, worth a look.
@@ -464,6 +465,10 @@ class FeedingCurveResult(BaseModel):
 
 # --- optimize_abattage_planning_async -------------------------------------------------------------------
 
+MAX_PLANNING_WINDOW_DAYS = (
+    92  # one season at a time: longer plans say nothing useful about lots not yet placed
+)
+
 
 class AbattagePlanningInput(BaseModel):
     """`optimize_abattage_planning_async`: slaughter lots finishing in [date_debut, date_fin] at least cost.
@@ -486,6 +491,24 @@ class AbattagePlanningInput(BaseModel):
     today: date | None = Field(
         default=None, description="the day the plan is made (default: today in Europe/Paris); none before it"
     )
+
+    @model_validator(mode="after")
+    def _window(self) -> AbattagePlanningInput:
+        # Refused here, so the API answers 422 before any task starts; the loader checks again (past windows).
+        if self.date_debut > self.date_fin:
+            raise PydanticCustomError(
+                "date_range",
+                "date_debut {debut} est après date_fin {fin}",
+                {"debut": self.date_debut.isoformat(), "fin": self.date_fin.isoformat()},
+            )
+        days = (self.date_fin - self.date_debut).days + 1
+        if days > MAX_PLANNING_WINDOW_DAYS:
+            raise PydanticCustomError(
+                "date_range",
+                "fenêtre de {days} jours : au plus {most} jours par plan",
+                {"days": days, "most": MAX_PLANNING_WINDOW_DAYS},
+            )
+        return self
 
 
 class LotToSlaughter(BaseModel):
@@ -563,3 +586,6 @@ class AbattagePlanningResult(BaseModel):
     n_canards: int
     load: list[SlaughterhouseDay]
     planned_at: datetime
+    # Where the task stored the plan (abattage_plans): one plan per task run, replaced by a retry of that run.
+    plan_id: int | None = None
+    plan_key: str | None = None

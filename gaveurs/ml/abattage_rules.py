@@ -17,11 +17,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from gaveurs.contracts.ml import MAX_PLANNING_WINDOW_DAYS
 from gaveurs.errors import InvalidDateRange
 
 WAITING = "termine"
 IN_FEEDING = "en_gavage"
-MAX_WINDOW_DAYS = 92  # one season at a time: longer plans say nothing useful about lots not yet placed
+MAX_WINDOW_DAYS = MAX_PLANNING_WINDOW_DAYS  # the input model refuses longer windows too
 
 
 @dataclass(frozen=True)
