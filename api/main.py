@@ -11,7 +11,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.deps import require_token
 from api.errors import http_error, validation_error
-from api.routes import downloads, exports, ml, notifications, system, tasks
+from api.routes import certificates, downloads, exports, ml, notifications, system, tasks
 from gaveurs.settings import Settings, get_settings
 from gaveurs.temporal_client import connect
 
@@ -36,6 +36,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     guarded = [Depends(require_token)]
     for module in (tasks, ml, exports, notifications, system):
         app.include_router(module.router, prefix="/api/tasks", tags=["tasks"], dependencies=guarded)
+    app.include_router(
+        certificates.router, prefix="/api/certificates", tags=["certificates"], dependencies=guarded
+    )
     # Downloads check the token themselves: a signed link from a status answer is enough.
     app.include_router(downloads.router, tags=["exports"])
 

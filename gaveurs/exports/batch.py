@@ -166,6 +166,14 @@ def _part_name(step: int, part: str) -> str:
     return f"part-{step:05d}-{part}.csv"
 
 
+def parts_present(staging: StagingArea, checkpoint: BatchCheckpoint) -> bool:
+    """Whether every part the checkpoint counts as done is in the staging area: a checkpoint is worth resuming
+    from only then (an abandoned batch's parts may have been swept meanwhile)."""
+    return all(
+        staging.exists(_part_name(step, part)) for step in range(checkpoint.steps_done) for part in PARTS
+    )
+
+
 def run_batch_step(
     engine: Engine,
     staging: StagingArea,
