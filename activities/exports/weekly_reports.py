@@ -14,6 +14,7 @@ from gaveurs.db.session import session_scope
 from gaveurs.errors import EmptySelection
 from gaveurs.exports.documents import export_weekly_site_report
 from gaveurs.farm.queries import site_codes
+from gaveurs.faults import pause_point
 from gaveurs.reports.site_data import last_week
 from gaveurs.schedules.declarations import PARIS
 
@@ -34,5 +35,8 @@ def plan_weekly_reports(request: WeeklyPlanRequest) -> WeeklyPlan:
 @activity.defn(name="render_weekly_site_report")
 def render_weekly_site_report(request: WeeklySiteRequest) -> WeeklySiteReport:
     ctx = export_context(request.run)
-    report(5, f"rapport du site {request.site_code}")
+    stage = f"rapport du site {request.site_code}"
+    report(5, stage)
+    # One site at a time can be held here (tests: cancel while the other sites' reports are published).
+    pause_point(f"render_weekly_site_report.before_render.{request.site_code}", lambda: report(5, stage))
     return export_weekly_site_report(ctx, request.site_code, request.week_start)
