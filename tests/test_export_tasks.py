@@ -4,26 +4,33 @@ typed failures, and certificates that a change to one gavage row makes fail veri
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import hashlib
 import io
 import re
+import time
 import zipfile
-from collections.abc import Iterator
-from datetime import date
+from collections.abc import Iterator, Mapping
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import Engine, func, select
+from temporalio.service import RPCError
 
+from gaveurs.catalogue import find_task
+from gaveurs.contracts.exports import WeeklyReportsResult
 from gaveurs.db.models import Artifact, Certificate, ConsumerFeedback, GavageData, SensorSample
 from gaveurs.db.session import make_engine, session_scope
 from gaveurs.exports.batch import LOTS_HEADER
 from gaveurs.exports.csv_exports import FEEDBACK_HEADER, GAVAGE_HEADER, SQAL_HEADER
 from gaveurs.reports.site_data import day_start
+from gaveurs.schedules import SCHEDULES, ScheduledStart, backfill_schedule, sync_schedules
 from tests.fixtures_stack import Stack
 from tests.waiting import wait_for_end
+from workflows.exports.weekly_reports import WeeklyReportsGenerationWorkflow
 
 RUN_TAG = re.compile(r"_r[0-9a-f]{10}(?=\.[a-z]+$)")
 
@@ -347,3 +354,44 @@ def test_what_only_the_farm_knows_fails_the_task_with_its_reason(api: httpx.Clie
     assert failed(api, task_id) == "LotNotFound: batch export: 2 lots not found: 999998, 999999"
     with session_scope(farm) as session:
         assert session.scalar(select(func.count()).select_from(Artifact)) == before  # nothing half-written
+
+
+# ------------------------------------------------------------------------------------------------ schedule
+
+
+def catalogue_route(task_name: str, params: Mapping[str, Any]) -> ScheduledStart:
+    spec = find_task(task_name)
+    start = spec.input.model_validate(dict(params))
+    return ScheduledStart(
+        spec.name, spec.queue.value, start, spec.search_attributes(start), spec.execution_timeout
+    )
+
+
+def test_the_monday_schedule_reports_on_the_week_before_the_time_it_stands_for(stack: Stack) -> None:
+    (weekly,) = [d for d in SCHEDULES if d.task_name == "weekly_reports_generation"]
+    assert (weekly.cron, weekly.time_zone, dict(weekly.params)) == ("0 6 * * 1", "Europe/Paris", {})
+
+    async def backfilled_run() -> WeeklyReportsResult:
+        client = await stack.client()
+        await sync_schedules(client, [weekly], catalogue_route)
+        try:
+            # Monday 2 November 2026, 06:00 in Paris (05:00 UTC), replayed weeks later: the run must report on
+            # the week before that Monday, not on the week before today.
+            monday = datetime(2026, 11, 2, 5, 0, tzinfo=UTC)
+            await backfill_schedule(client, weekly.schedule_id, monday - timedelta(minutes=1), monday)
+            handle = client.get_workflow_handle_for(
+                WeeklyReportsGenerationWorkflow.run, f"{weekly.schedule_id}-{monday:%Y-%m-%dT%H:%M:%SZ}"
+            )
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    return await handle.result()
+                except RPCError:  # not started yet: the schedule starts backfills asynchronously
+                    assert time.monotonic() < deadline, "the backfilled run never started"
+                    await asyncio.sleep(0.2)
+        finally:
+            await client.get_schedule_handle(weekly.schedule_id).delete()
+
+    result = asyncio.run(backfilled_run())
+    assert (result.week_start, result.week_end) == (date(2026, 10, 26), date(2026, 11, 1))
+    assert [report.site_code for report in result.reports] == ["LL", "LS", "MT"]
