@@ -1,9 +1,13 @@
-"""The eight export rows: readable ids tied to the work, search attributes, the seed's names and answers."""
+"""The eight export rows: readable ids tied to the work, search attributes, the seed's names and answers; how the
+weekly reports name a site's failure."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Any
+
+from temporalio.exceptions import ActivityError, ApplicationError, RetryState, TimeoutType
+from temporalio.exceptions import TimeoutError as TemporalTimeout
 
 from api.main import create_app
 from gaveurs.catalogue import CATALOGUE, find_task
@@ -28,6 +32,7 @@ from gaveurs.contracts.exports import (
 from gaveurs.queues import TaskQueue
 from gaveurs.search_attributes import LOT_ID, SITE_CODE
 from workers.registry import workloads
+from workflows.exports._runs import failure_text
 
 SEED_EXPORTS = {
     "generate_lot_pdf_report", "generate_site_pdf_report", "export_gavage_data_csv", "export_sqal_data_csv",
@@ -97,3 +102,20 @@ def test_each_export_route_answers_the_seeds_shape() -> None:
         assert {"status", "task_id", "message"} | echoed <= set(answer(path)["properties"]), path
     verify = document["paths"]["/api/certificates/{certificate_id}/verify"]["get"]
     assert {"200", "404"} <= set(verify["responses"])
+
+
+def test_a_failed_sites_reason_reads_as_the_status_answer_shows_failures() -> None:
+    failed = ActivityError(
+        "Activity task failed", scheduled_event_id=5, started_event_id=6, identity="exports@host:1",
+        activity_type="render_weekly_site_report", activity_id="2", retry_state=RetryState.NON_RETRYABLE_FAILURE,
+    )  # fmt: skip
+    failed.__cause__ = ApplicationError("site 'MT' not found", type="SiteNotFound", non_retryable=True)
+    assert failure_text(failed) == "SiteNotFound: site 'MT' not found"
+    timed_out = ActivityError(
+        "Activity task timed out", scheduled_event_id=5, started_event_id=6, identity="",
+        activity_type="render_weekly_site_report", activity_id="3", retry_state=RetryState.TIMEOUT,
+    )  # fmt: skip
+    timed_out.__cause__ = TemporalTimeout(
+        "activity StartToClose timeout", type=TimeoutType.START_TO_CLOSE, last_heartbeat_details=[]
+    )
+    assert failure_text(timed_out) == "TimeoutError: activity StartToClose timeout"

@@ -17,7 +17,7 @@ import uvicorn
 from sqlalchemy import Engine, update
 
 from api.main import create_app
-from gaveurs.artifact_records import ArtifactMeta, delete_task_artifacts, open_indexed_writer
+from gaveurs.artifact_records import ArtifactMeta, delete_task_artifacts, open_indexed_writer, record_artifact
 from gaveurs.artifacts import LocalArtifactStore, StoredFile, run_path
 from gaveurs.db.migrate import upgrade
 from gaveurs.db.models import Artifact
@@ -155,3 +155,21 @@ def test_only_what_the_index_names_is_served(exports: Exports) -> None:
         )
     assert exports.store.resolve(stored.path).is_file()
     assert exports.http.get(f"/exports/{stored.path}").status_code == 404
+
+
+def test_an_indexed_symlink_cannot_lead_out_of_the_store(exports: Exports, tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("do not serve")
+    (exports.store.root / "reports").mkdir(parents=True, exist_ok=True)
+    (exports.store.root / "reports" / "leak.pdf").symlink_to(secret)
+    (exports.store.root / "escape").symlink_to(tmp_path, target_is_directory=True)
+    with session_scope(exports.engine) as session:
+        for path in ("reports/leak.pdf", "escape/secret.txt"):
+            record_artifact(
+                session, StoredFile(path=path, size_bytes=12, sha256="0" * 64), kind="test",
+                content_type="application/pdf", task_id="t", lot_id=None, created_at=NOW,
+                expires_at=NOW + timedelta(days=1),
+            )  # fmt: skip
+    for path in ("reports/leak.pdf", "escape/secret.txt"):
+        answer = exports.http.get(f"/exports/{path}")
+        assert answer.status_code == 404 and b"do not serve" not in answer.content, path

@@ -9,7 +9,7 @@ from temporalio.exceptions import ApplicationError
 
 from api.deps import SessionDep, SettingsDep
 from api.schemas import ErrorAnswer
-from gaveurs.certificates.keys import trusted_public_keys
+from gaveurs.certificates.keys import verifying_public_keys
 from gaveurs.certificates.verify import verify_certificate
 from gaveurs.contracts.certificates import CertificateVerification
 from gaveurs.errors import CertificateNotFound
@@ -32,7 +32,7 @@ def verify(
     """`valid` only if the seal (hash, Ed25519 signature by a trusted key), the link to the previous certificate
     and every certified record still match; otherwise `problems` says which record and field changed."""
     try:
-        return verify_certificate(session, certificate_id, trusted_keys=trusted_public_keys(settings))
+        return verify_certificate(session, certificate_id, trusted_keys=verifying_public_keys(settings))
     except ApplicationError as error:
         if error.type == CertificateNotFound.__name__:
             raise HTTPException(status.HTTP_404_NOT_FOUND, detail=error.message) from None
