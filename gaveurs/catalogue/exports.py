@@ -148,7 +148,8 @@ LOTS_BATCH_CSV = TaskSpec(
     # 500 lots (the most a batch takes) in a few seconds on the demo farm; an hour leaves room for several
     # worker restarts, each resuming from its last slice.
     execution_timeout=timedelta(hours=1),
-    example=BatchLotsCsvInput(lot_ids=list(range(3461, 3481))),
+    # 120 lots: five slices of 25 in two activities, so the recorded history shows the resumable loop.
+    example=BatchLotsCsvInput(lot_ids=list(range(3401, 3521))),
     id_prefix="lots-batch",
     work_id=_lots_id,
     echo=("lot_ids",),
