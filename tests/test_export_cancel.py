@@ -24,6 +24,7 @@ from api.routes.tasks import cancel
 from api.schemas import TaskStatus
 from api.task_starter import start_task
 from api.task_state import task_state
+from gaveurs.artifacts import run_tag
 from gaveurs.catalogue import AnySpec
 from gaveurs.catalogue.exports import CERTIFICATE, LOTS_BATCH_CSV, SITE_PDF_REPORT, SQAL_CSV, WEEKLY_REPORTS
 from gaveurs.contracts.certificates import BlockchainCertificateInput
@@ -56,6 +57,10 @@ class PausedExports:
 
     def files(self, pattern: str) -> list[Path]:
         return sorted(self.store.rglob(pattern))
+
+    def files_of(self, state: TaskStatus) -> list[Path]:
+        """Every file named after this run (`…_r<run tag>.<ext>`), wherever it is in the store."""
+        return self.files(f"*_r{run_tag(state.run_id)}.*")
 
 
 @pytest.fixture(scope="module")
@@ -116,7 +121,7 @@ async def test_cancelled_site_report_leaves_no_file(paused: PausedExports) -> No
     )
     await cancelled(paused.client, state)
     assert paused.rows_of(state.task_id) == []
-    assert paused.files("site_MT_20260901-20260930_*") == []
+    assert paused.files_of(state) == []
     assert_no_temp_files(paused.store)
 
 
@@ -125,10 +130,11 @@ async def test_cancelled_csv_leaves_no_partial_file(paused: PausedExports) -> No
     state = await held(
         paused.client, SQAL_CSV, SqalCsvInput(), at_stage("enregistrement du fichier"), "the store step"
     )
-    assert len(paused.files("exports/.tmp-sqal_all_*")) == 1
+    (temp,) = paused.files_of(state)
+    assert temp.name.startswith(".tmp-sqal_all_") and temp.stat().st_size > 1_000_000
     await cancelled(paused.client, state)
     assert paused.rows_of(state.task_id) == []
-    assert paused.files("sqal_all_*") == []
+    assert paused.files_of(state) == []
     assert_no_temp_files(paused.store)
 
 
