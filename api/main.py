@@ -13,7 +13,7 @@ from api.codec import create_codec_app
 from api.deps import require_token
 from api.errors import http_error, validation_error
 from api.metrics import RequestMetrics
-from api.routes import downloads, exports, ml, ml_history, notifications, sinks, system, tasks
+from api.routes import certificates, downloads, exports, ml, ml_history, notifications, sinks, system, tasks
 from gaveurs.settings import Settings, get_settings
 from gaveurs.temporal_client import connect
 
@@ -40,6 +40,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router, prefix="/api/tasks", tags=["tasks"], dependencies=guarded)
     app.include_router(sinks.router, prefix="/api/sinks", tags=["dev sinks"], dependencies=guarded)
     app.include_router(ml_history.router, prefix="/api/ml", tags=["ml"], dependencies=guarded)
+    app.include_router(
+        certificates.router, prefix="/api/certificates", tags=["certificates"], dependencies=guarded
+    )
     # Downloads check the token themselves: a signed link from a status answer is enough.
     app.include_router(downloads.router, tags=["exports"])
     # The Web UI's remote codec: its own CORS policy and its own token check (header or session cookie).

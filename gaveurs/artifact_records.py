@@ -11,6 +11,7 @@ not a pointer row: deleting a run (cancelled, expired) falls back to the previou
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
@@ -151,10 +152,20 @@ class IndexedArtifactWriter:
     row. If the row cannot be written the file is removed again, so a file is never served without its row;
     abort (or leaving the `with` block without committing) leaves no file at all."""
 
-    def __init__(self, store: ArtifactBackend, engine: Engine, path: str, meta: ArtifactMeta) -> None:
+    def __init__(
+        self,
+        store: ArtifactBackend,
+        engine: Engine,
+        path: str,
+        meta: ArtifactMeta,
+        before_commit: Callable[[], None] | None = None,
+    ) -> None:
         self._store = store
         self._engine = engine
         self._meta = meta
+        # Called once the bytes are all written, before anything becomes visible: the activity layer's last
+        # chance to notice a cancel (a heartbeat) and the place of a fault-injection pause.
+        self._before_commit = before_commit
         self._writer: ArtifactWriter = store.open_writer(path)
         self.path = self._writer.path
 
@@ -174,6 +185,8 @@ class IndexedArtifactWriter:
         pass
 
     def commit(self) -> StoredFile:
+        if self._before_commit is not None:
+            self._before_commit()
         stored = self._writer.commit()
         meta = self._meta
         try:
@@ -208,6 +221,10 @@ class IndexedArtifactWriter:
 
 
 def open_indexed_writer(
-    store: ArtifactBackend, engine: Engine, path: str, meta: ArtifactMeta
+    store: ArtifactBackend,
+    engine: Engine,
+    path: str,
+    meta: ArtifactMeta,
+    before_commit: Callable[[], None] | None = None,
 ) -> IndexedArtifactWriter:
-    return IndexedArtifactWriter(store, engine, path, meta)
+    return IndexedArtifactWriter(store, engine, path, meta, before_commit)

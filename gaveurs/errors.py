@@ -102,6 +102,10 @@ class CertificateNotFound(_NonRetryable):
     pass
 
 
+class ReportsFailed(_NonRetryable):
+    """Every report of a multi-report task failed for good (the message gives each one's reason)."""
+
+
 class LotNotCertifiable(_NonRetryable):
     """A certificate covers a slaughtered lot only: before that its records are still changing."""
 

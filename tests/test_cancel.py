@@ -94,7 +94,7 @@ async def test_cancelled_pdf_leaves_no_file_and_no_record(paused: PausedWorkers,
         paused.client,
         LOT_PDF_REPORT,
         LotPdfReportInput(lot_id=3472, report_type="summary"),
-        "mise en page du PDF",
+        "enregistrement du fichier",
     )
     ended, events = await cancel_and_wait(paused.client, state)
     assert ended.status == "REVOKED"

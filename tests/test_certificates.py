@@ -20,7 +20,13 @@ from sqlalchemy import Engine, delete, select, update
 from temporalio.exceptions import ApplicationError
 
 from gaveurs.certificates.issue import CertificateIdTaken, certificate_id_for, issue_certificate
-from gaveurs.certificates.keys import BadSigningKey, public_key_hex, signing_key, trusted_public_keys
+from gaveurs.certificates.keys import (
+    BadSigningKey,
+    public_key_hex,
+    signing_key,
+    trusted_public_keys,
+    verifying_public_keys,
+)
 from gaveurs.certificates.render import render_certificate_json
 from gaveurs.certificates.verify import verify_certificate
 from gaveurs.contracts.certificates import CertificateType, CertificateVerification
@@ -268,3 +274,15 @@ def test_verification_trusts_the_settings_keys_by_default(
             assert verify_certificate(session, signed_elsewhere.id).valid  # a rotated-out key still trusted
     finally:
         get_settings.cache_clear()
+
+
+def test_a_verifier_trusts_the_workers_key_but_never_makes_one(tmp_path: Path) -> None:
+    settings = Settings(
+        certificate_key_file=tmp_path / "keys" / "cert.pem", certificate_trusted_public_keys=["AB" * 32]
+    )
+    assert verifying_public_keys(settings) == {"ab" * 32}
+    assert not settings.certificate_key_file.exists()  # the API does not sign: it made no key
+    worker_key = signing_key(settings)  # the first certificate a worker issues creates the dev key
+    assert verifying_public_keys(settings) == {"ab" * 32, public_key_hex(worker_key.public_key())}
+    raw = base64.b64encode(bytes(range(32))).decode()
+    assert verifying_public_keys(Settings(certificate_signing_key=raw)) == {public_key_hex(KEY.public_key())}

@@ -30,7 +30,7 @@ from gaveurs.contracts.exports import (
 )
 from gaveurs.db.models import Artifact
 from gaveurs.db.session import make_engine, session_scope
-from gaveurs.exports.batch import BatchCheckpoint
+from gaveurs.exports.batch import BatchCheckpoint, parts_present, plan_batch, run_batch_step
 from gaveurs.exports.context import ExportContext
 from gaveurs.exports.documents import (
     export_certificate,
@@ -265,3 +265,18 @@ def test_contracts_normalise_good_requests() -> None:
     ).date_fin == date(2026, 12, 31)
     assert GavageCsvInput().lot_id is None
     assert TODAY.weekday() == 6  # the farm's today is a Sunday: "last week" is the one ending that day
+
+
+def test_a_batch_slice_ticks_while_it_writes(farm: Engine, settings: Settings) -> None:
+    store = LocalArtifactStore(settings.artifact_dir)
+    plan = plan_batch(farm, list(range(3301, 3311)), generated_at=GENERATED_AT, lots_per_step=10)
+    ticks: list[int] = []
+    staging = store.staging("ticks")
+    done = run_batch_step(
+        farm, staging, plan, BatchCheckpoint(), chunk_rows=500, tick=lambda: ticks.append(1)
+    )
+    assert done.steps_done == 1 and parts_present(staging, done)
+    # One tick per chunk of meals or samples written: at least one per 500 rows.
+    assert len(ticks) >= (done.rows["gavage"] + done.rows["sqal"]) // 500
+    staging.clear()
+    assert not parts_present(staging, done)

@@ -23,10 +23,12 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 from activities.exports import lot_pdf_report
+from activities.exports.cleanup import discard_export_run
 from activities.shared.artifacts import discard_task_artifacts
-from gaveurs.artifact_records import find_artifact, record_artifact
-from gaveurs.artifacts import ArtifactStore, StoredFile, UnsafeArtifactPath
-from gaveurs.contracts.exports import FeedingRow, LotPdfReportInput, LotReportData, RenderLotReportInput
+from gaveurs.artifact_records import find_artifact, record_artifact, resolve_artifact
+from gaveurs.artifacts import ArtifactStore, StoredFile, UnsafeArtifactPath, run_tag
+from gaveurs.contracts.export_runs import ExportRun, LotPdfReportRequest
+from gaveurs.contracts.exports import FeedingRow, LotPdfReportInput, LotReportData
 from gaveurs.db.migrate import upgrade
 from gaveurs.db.models import Artifact
 from gaveurs.db.session import make_engine, session_scope
@@ -355,51 +357,57 @@ def isolated_settings(tmp_path: Path, farm_copy: str, monkeypatch: pytest.Monkey
     get_settings.cache_clear()
 
 
-def activity_env(scheduled: datetime | None = None) -> tuple[ActivityEnvironment, list[tuple[Any, ...]]]:
+RUN_ID = "0199d7a5-3b2c-7e41-9f00-12ab34cd56ef"
+
+
+def run(task_id: str = "lot-pdf-3472-complete.34cd56ef", run_id: str = RUN_ID) -> ExportRun:
+    return ExportRun(task_id=task_id, run_id=run_id, generated_at=GENERATED_AT)
+
+
+def activity_env() -> tuple[ActivityEnvironment, list[tuple[Any, ...]]]:
     env = ActivityEnvironment()
-    if scheduled is not None:
-        env.info = dataclasses.replace(env.info, scheduled_time=scheduled)
+    env.info = dataclasses.replace(env.info, activity_type="render_lot_report")
     beats: list[tuple[Any, ...]] = []
     env.on_heartbeat = lambda *details: beats.append(details)
     return env, beats
 
 
 def test_render_activity_is_idempotent(isolated_settings: Path, farm_copy: str) -> None:
-    params = RenderLotReportInput(
-        lot_id=3472,
-        report_type="complete",
-        task_id="lot-pdf-3472-complete.0a1b2c3d",
-        generated_on=date(2026, 1, 8),
-    )
-    env, beats = activity_env(scheduled=GENERATED_AT)
-    first = env.run(lot_pdf_report.render_lot_report, params)
-    again = env.run(lot_pdf_report.render_lot_report, params)
+    request = LotPdfReportRequest(run=run(), params=LotPdfReportInput(lot_id=3472, report_type="complete"))
+    env, beats = activity_env()
+    first = env.run(lot_pdf_report.render_lot_report, request)
+    again = env.run(lot_pdf_report.render_lot_report, request)
 
     assert first == again
-    assert first.pdf_url == "/exports/reports/lot_3472_complete_20260108.pdf"
+    # This run's own file; the seed's name without the run tag is its alias.
+    own = f"reports/lot_3472_complete_20260108_r{run_tag(RUN_ID)}.pdf"
+    assert first.pdf_url == f"/exports/{own}"
     assert first.generated_at == GENERATED_AT
-    pdf = (isolated_settings / "reports" / "lot_3472_complete_20260108.pdf").read_bytes()
+    pdf = (isolated_settings / own).read_bytes()
     engine = make_engine(farm_copy)
     with session_scope(engine) as session:
         data = queries.lot_report_data(session, 3472)
     assert data is not None
     assert pdf == render_lot_pdf(data, "complete", generated_at=GENERATED_AT)
     assert (first.file_size, first.sha256) == (len(pdf), hashlib.sha256(pdf).hexdigest())
-    # Progress is in the heartbeats: every attempt reports its stages, in order.
+    # Progress is in the heartbeats: every attempt reports its stages, in order, the last one saving the file.
     stages = [details[0].percent for details in beats]
     assert stages == sorted(stages[: len(stages) // 2]) * 2 and len(stages) >= 6
+    assert beats[-1][0].stage == "enregistrement du fichier"
 
     with session_scope(engine) as session:
         rows = session.scalars(select(Artifact)).all()
         assert len(rows) == 1
         row = rows[0]
-        assert (row.path, row.sha256, row.size_bytes) == (
+        assert (row.path, row.alias_path, row.sha256, row.size_bytes) == (
+            own,
             "reports/lot_3472_complete_20260108.pdf",
             first.sha256,
             len(pdf),
         )
-        assert (row.task_id, row.lot_id, row.kind, row.content_type) == (
-            "lot-pdf-3472-complete.0a1b2c3d",
+        assert (row.task_id, row.run_id, row.lot_id, row.kind, row.content_type) == (
+            "lot-pdf-3472-complete.34cd56ef",
+            RUN_ID,
             3472,
             "lot_pdf_report",
             "application/pdf",
@@ -407,17 +415,6 @@ def test_render_activity_is_idempotent(isolated_settings: Path, farm_copy: str) 
         assert row.expires_at is not None
         assert row.expires_at.replace(tzinfo=UTC) == GENERATED_AT + timedelta(days=30)
     engine.dispose()
-
-
-def test_render_activity_falls_back_to_the_workflow_date(isolated_settings: Path) -> None:
-    # ActivityEnvironment's default info is scheduled at the epoch, a different day from generated_on.
-    params = RenderLotReportInput(
-        lot_id=3472, report_type="summary", task_id="t", generated_on=date(2026, 1, 8)
-    )
-    env, _ = activity_env()
-    result = env.run(lot_pdf_report.render_lot_report, params)
-    assert result.generated_at == datetime(2026, 1, 8, tzinfo=UTC)
-    assert result.pdf_url == "/exports/reports/lot_3472_summary_20260108.pdf"
 
 
 def test_lookup_activity_finds_the_lot_and_its_site(isolated_settings: Path) -> None:
@@ -428,34 +425,47 @@ def test_lookup_activity_finds_the_lot_and_its_site(isolated_settings: Path) -> 
 
 def test_an_unknown_lot_is_non_retryable(isolated_settings: Path) -> None:
     env, _ = activity_env()
-    for run in (
-        lambda: env.run(lot_pdf_report.find_report_lot, LotPdfReportInput(lot_id=999999)),
-        lambda: env.run(
-            lot_pdf_report.render_lot_report,
-            RenderLotReportInput(
-                lot_id=999999, report_type="summary", task_id="t", generated_on=date(2026, 1, 8)
-            ),
-        ),
+    missing = LotPdfReportInput(lot_id=999999)
+    for attempt in (
+        lambda: env.run(lot_pdf_report.find_report_lot, missing),
+        lambda: env.run(lot_pdf_report.render_lot_report, LotPdfReportRequest(run=run(), params=missing)),
     ):
         with pytest.raises(ApplicationError) as caught:
-            run()
+            attempt()
         assert caught.value.type == "LotNotFound"
         assert caught.value.non_retryable
         assert "lot 999999 not found" in str(caught.value)
+    assert not isolated_settings.exists() or not any(p.is_file() for p in isolated_settings.rglob("*"))
 
 
-def test_discarding_a_tasks_artifacts_removes_file_and_row(isolated_settings: Path, farm_copy: str) -> None:
-    params = RenderLotReportInput(
-        lot_id=3472, report_type="summary", task_id="doomed.0a1b2c3d", generated_on=date(2026, 1, 8)
-    )
+@pytest.mark.parametrize("discard", ["task", "run"])
+def test_discarding_removes_the_runs_file_and_row(
+    isolated_settings: Path, farm_copy: str, discard: str
+) -> None:
     env, _ = activity_env()
-    result = env.run(lot_pdf_report.render_lot_report, params)
+    params = LotPdfReportInput(lot_id=3472, report_type="summary")
+    earlier = env.run(
+        lot_pdf_report.render_lot_report,
+        LotPdfReportRequest(run=run("earlier.0a1b2c3d", "r-1"), params=params),
+    )
+    doomed_run = run("doomed.0a1b2c3d", "r-2")
+    result = env.run(lot_pdf_report.render_lot_report, LotPdfReportRequest(run=doomed_run, params=params))
     path = isolated_settings / result.pdf_url.removeprefix("/exports/")
     assert path.is_file()
-    assert env.run(discard_task_artifacts, "doomed.0a1b2c3d") == 1
+    if discard == "task":
+        assert env.run(discard_task_artifacts, "doomed.0a1b2c3d") == 1
+        assert env.run(discard_task_artifacts, "doomed.0a1b2c3d") == 0
+    else:
+        assert env.run(discard_export_run, doomed_run) == 1
+        assert env.run(discard_export_run, doomed_run) == 0
     assert not path.exists()
-    assert env.run(discard_task_artifacts, "doomed.0a1b2c3d") == 0
+    # The earlier run keeps its file, and the seed's name serves it again.
+    assert (isolated_settings / earlier.pdf_url.removeprefix("/exports/")).is_file()
     engine = make_engine(farm_copy)
     with session_scope(engine) as session:
-        assert session.scalar(select(func.count()).select_from(Artifact)) == 0
+        assert [row.path for row in session.scalars(select(Artifact))] == [
+            earlier.pdf_url.removeprefix("/exports/")
+        ]
+        alias = resolve_artifact(session, "reports/lot_3472_summary_20260108.pdf")
+        assert alias is not None and alias.sha256 == earlier.sha256
     engine.dispose()

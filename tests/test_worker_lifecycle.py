@@ -130,7 +130,7 @@ def test_sigterm_lets_an_activity_that_fits_in_the_grace_finish(stack: Stack) ->
         started = await start_task(
             client, LOT_PDF_REPORT, LotPdfReportInput(lot_id=3472, report_type="summary")
         )
-        while (await task_state(client, started.task_id)).stage != "mise en page du PDF":
+        while (await task_state(client, started.task_id)).stage != "enregistrement du fichier":
             await asyncio.sleep(0.1)
         worker.send_signal(signal.SIGTERM)
         assert worker.wait(timeout=30) == 0  # it waited for the render, then exited cleanly

@@ -59,3 +59,16 @@ def trusted_public_keys(settings: Settings) -> set[str]:
     """The current key's public half and the earlier ones listed in CERTIFICATE_TRUSTED_PUBLIC_KEYS."""
     current = public_key_hex(signing_key(settings).public_key())
     return {current, *(key.strip().lower() for key in settings.certificate_trusted_public_keys)}
+
+
+def verifying_public_keys(settings: Settings) -> set[str]:
+    """The keys a verifier trusts, without ever creating a signing key: the configured key's public half, or
+    that of the dev key file if a worker already made it, and CERTIFICATE_TRUSTED_PUBLIC_KEYS.
+
+    For processes that only verify (the API): one that generated a key of its own would trust a key nothing
+    signs with, and report every real certificate as signed by an unknown key.
+    """
+    trusted = {key.strip().lower() for key in settings.certificate_trusted_public_keys}
+    if settings.certificate_signing_key is not None or settings.certificate_key_file.is_file():
+        trusted.add(public_key_hex(signing_key(settings).public_key()))
+    return trusted

@@ -51,13 +51,6 @@ class LotReportData(BaseModel):
     feedback_rating_moyen: float | None
 
 
-class RenderLotReportInput(BaseModel):
-    lot_id: int
-    report_type: ReportType
-    task_id: str
-    generated_on: date  # from the workflow clock, so a retry writes the same file name
-
-
 class LotPdfReportResult(BaseModel):
     status: Literal["success"] = "success"
     lot_id: int
@@ -131,11 +124,13 @@ class WeeklySiteReport(BaseModel):
 
 
 class WeeklyReportsResult(BaseModel):
-    status: Literal["success"] = "success"
+    # "partial" when some site's report failed for good: the others are still published, `failed_sites` says why.
+    status: Literal["success", "partial"] = "success"
     week_start: date
     week_end: date
     iso_week: int
     reports: list[WeeklySiteReport]
+    failed_sites: dict[str, str] = Field(default_factory=dict)
     generated_at: datetime
 
 
@@ -209,3 +204,5 @@ class BatchLotsCsvResult(BaseModel):
     file_size: int
     sha256: str
     generated_at: datetime
+    # Slices of lots a retried step did not export again: it resumed from its predecessor's checkpoint.
+    resumed_steps: int = 0

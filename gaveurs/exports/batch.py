@@ -15,7 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, cast
 
@@ -166,6 +166,26 @@ def _part_name(step: int, part: str) -> str:
     return f"part-{step:05d}-{part}.csv"
 
 
+def parts_present(staging: StagingArea, checkpoint: BatchCheckpoint) -> bool:
+    """Whether every part the checkpoint counts as done is in the staging area: a checkpoint is worth resuming
+    from only then (an abandoned batch's parts may have been swept meanwhile)."""
+    return all(
+        staging.exists(_part_name(step, part)) for step in range(checkpoint.steps_done) for part in PARTS
+    )
+
+
+class _Ticking:
+    """A sink that calls `tick` before each chunk it passes on: a long slice still shows it is alive."""
+
+    def __init__(self, sink: ByteSink, tick: Callable[[], None]) -> None:
+        self._sink = sink
+        self._tick = tick
+
+    def write(self, data: bytes, /) -> int:
+        self._tick()
+        return self._sink.write(data)
+
+
 def run_batch_step(
     engine: Engine,
     staging: StagingArea,
@@ -174,8 +194,13 @@ def run_batch_step(
     *,
     chunk_rows: int = 1000,
     on_progress: ProgressCallback | None = None,
+    tick: Callable[[], None] | None = None,
 ) -> BatchCheckpoint:
-    """Export the next slice of lots into its three part files; returns the checkpoint after it."""
+    """Export the next slice of lots into its three part files; returns the checkpoint after it.
+
+    `tick` is called before each chunk of rows is written (the activity heartbeats there, so a slice of lots
+    with very many samples never looks like a dead worker).
+    """
     step = checkpoint.steps_done
     if step >= plan.steps:
         return checkpoint
@@ -190,8 +215,9 @@ def run_batch_step(
     rows["lots"] += len(lines)
     for part, query in (("gavage", gavage_query), ("sqal", sqal_query)):
         with staging.open_writer(_part_name(step, part)) as writer:
+            sink: ByteSink = writer if tick is None else _Ticking(writer, tick)
             rows[part] += write_csv(
-                engine, query(CsvFilters(), lot_ids), writer, chunk_rows=chunk_rows, include_header=False
+                engine, query(CsvFilters(), lot_ids), sink, chunk_rows=chunk_rows, include_header=False
             )
             writer.commit()
     done = BatchCheckpoint(steps_done=step + 1, rows=rows)

@@ -7,6 +7,7 @@ generation time, so a retry of the same run rewrites identical bytes under the s
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -27,6 +28,8 @@ class ExportContext:
     run_id: str
     generated_at: datetime
     on_progress: ProgressCallback | None = None
+    # Called before each file of this run is published (see IndexedArtifactWriter).
+    before_publish: Callable[[], None] | None = None
 
     @property
     def stamp(self) -> datetime:
@@ -50,7 +53,9 @@ class ExportContext:
             expires_at=self.stamp + timedelta(days=self.settings.artifact_retention_days),
             alias_path=alias_path,
         )
-        return open_indexed_writer(self.store, self.engine, run_path(alias_path, self.run_id), meta)
+        return open_indexed_writer(
+            self.store, self.engine, run_path(alias_path, self.run_id), meta, self.before_publish
+        )
 
 
 def day_tag(day: date | datetime) -> str:

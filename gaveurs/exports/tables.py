@@ -93,7 +93,9 @@ def batch_alias(plan: BatchPlan, ctx: ExportContext) -> str:
     return f"exports/lots_{len(plan.lot_ids)}_{selection}_{day_tag(ctx.stamp)}.zip"
 
 
-def publish_batch(ctx: ExportContext, plan: BatchPlan, checkpoint: BatchCheckpoint) -> BatchLotsCsvResult:
+def publish_batch(
+    ctx: ExportContext, plan: BatchPlan, checkpoint: BatchCheckpoint, *, resumed_steps: int = 0
+) -> BatchLotsCsvResult:
     """The last step: zip the parts into this run's file, then drop the staging area."""
     staging = ctx.store.staging(batch_staging_key(ctx.task_id, ctx.run_id))
     with ctx.open_artifact(batch_alias(plan, ctx), kind="lots_batch_zip", content_type=ZIP) as out:
@@ -109,6 +111,7 @@ def publish_batch(ctx: ExportContext, plan: BatchPlan, checkpoint: BatchCheckpoi
         file_size=stored.size_bytes,
         sha256=stored.sha256,
         generated_at=ctx.stamp,
+        resumed_steps=resumed_steps,
     )
 
 
