@@ -112,10 +112,10 @@ def activity_attempts(stack: Stack, status: dict[str, Any]) -> list[tuple[int, t
     return asyncio.run(fetch())
 
 
-def payload_texts(message: Message) -> Iterator[str]:
-    """Every payload in a history protobuf, decoded: the history's JSON holds them in base64."""
+def payloads_of(message: Message) -> Iterator[Payload]:
+    """Every payload in a history protobuf (the history's JSON holds them in base64, encrypted)."""
     if isinstance(message, Payload):
-        yield message.data.decode("utf-8", errors="replace")
+        yield message
         return
     for field, value in message.ListFields():
         if field.type != field.TYPE_MESSAGE:
@@ -128,7 +128,7 @@ def payload_texts(message: Message) -> Iterator[str]:
             items = value
         for item in items:
             if isinstance(item, Message):
-                yield from payload_texts(item)
+                yield from payloads_of(item)
 
 
 def history_text(stack: Stack, status: dict[str, Any]) -> str:
@@ -138,7 +138,10 @@ def history_text(stack: Stack, status: dict[str, Any]) -> str:
         client = await stack.client()
         handle = client.get_workflow_handle(status["workflow_id"], run_id=status["run_id"])
         history = await handle.fetch_history()
-        texts = [text for event in history.events for text in payload_texts(event)]
+        raw = [payload for event in history.events for payload in payloads_of(event)]
+        codec = client.data_converter.payload_codec
+        clear = await codec.decode(raw) if codec else raw
+        texts = [payload.data.decode("utf-8", errors="replace") for payload in clear]
         assert texts
         return "\n".join([history.to_json(), *texts])
 

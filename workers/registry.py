@@ -35,7 +35,8 @@ CHILD_PROCESS_PRELOAD: dict[TaskQueue, tuple[str, ...]] = {
         "gaveurs.ml.abattage",
     ),
     TaskQueue.ML_LIGHT: (
-        "numpy", "sklearn.ensemble", "sklearn.cluster", "prophet", "gaveurs.ml.anomalies", "gaveurs.ml.clustering",
+        # production_forecast imports prophet itself, quietening its "plotly missing" line first.
+        "numpy", "sklearn.ensemble", "sklearn.cluster", "gaveurs.ml.anomalies", "gaveurs.ml.clustering",
         "gaveurs.ml.production_forecast",
     ),
 }  # fmt: skip
