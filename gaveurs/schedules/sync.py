@@ -69,6 +69,18 @@ def route_by_queue(queues: Mapping[str, str]) -> TaskRouter:
     return route
 
 
+class UnroutableSchedules(LookupError):
+    """Declared schedules name tasks the router does not know: the sync refuses them all, changing nothing."""
+
+    def __init__(self, missing: Mapping[str, str]) -> None:
+        self.missing = dict(missing)  # schedule id → task name
+        listed = ", ".join(f"{schedule_id} → {task}" for schedule_id, task in sorted(self.missing.items()))
+        super().__init__(
+            f"schedules name tasks that are not catalogued: {listed}; nothing was synced "
+            f"(uncatalogued tasks: {', '.join(sorted(set(self.missing.values())))})"
+        )
+
+
 class SyncReport(BaseModel):
     created: list[str] = []
     updated: list[str] = []
@@ -203,17 +215,26 @@ async def sync_schedules(
 ) -> SyncReport:
     """Create missing schedules, update changed ones, delete ours that are no longer declared.
 
-    Returns what it did (or, with `dry_run`, what it would do). Foreign schedules are never touched.
+    Returns what it did (or, with `dry_run`, what it would do). Foreign schedules are never touched. If any
+    declaration names a task the router does not know, raises UnroutableSchedules naming every one of them
+    before touching anything: a partial sync would silently leave a Beat entry without its schedule.
     """
     declared = list(declarations)
     ids = [declaration.schedule_id for declaration in declared]
     if len(set(ids)) != len(ids):
         raise ValueError(f"schedule ids are declared twice: {sorted({i for i in ids if ids.count(i) > 1})}")
+    starts: dict[str, ScheduledStart] = {}
+    missing: dict[str, str] = {}
+    for declaration in declared:
+        try:
+            starts[declaration.schedule_id] = router(declaration.task_name, declaration.params)
+        except LookupError:
+            missing[declaration.schedule_id] = declaration.task_name
+    if missing:
+        raise UnroutableSchedules(missing)
     report = SyncReport()
     for declaration in declared:
-        outcome = await _sync_one(
-            client, declaration, router(declaration.task_name, declaration.params), owner, dry_run
-        )
+        outcome = await _sync_one(client, declaration, starts[declaration.schedule_id], owner, dry_run)
         getattr(report, outcome).append(declaration.schedule_id)
     # Listing is eventually consistent: each candidate is described (strongly consistent) before deletion.
     async for listed in await client.list_schedules():
