@@ -11,7 +11,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.deps import require_token
 from api.errors import http_error, validation_error
-from api.routes import downloads, exports, ml, notifications, system, tasks
+from api.routes import downloads, exports, maintenance, ml, notifications, schedules, system, tasks
 from gaveurs.settings import Settings, get_settings
 from gaveurs.temporal_client import connect
 
@@ -34,8 +34,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
     guarded = [Depends(require_token)]
-    for module in (tasks, ml, exports, notifications, system):
+    for module in (tasks, ml, exports, notifications, system, maintenance):
         app.include_router(module.router, prefix="/api/tasks", tags=["tasks"], dependencies=guarded)
+    app.include_router(schedules.router, prefix="/api/schedules", tags=["schedules"], dependencies=guarded)
     # Downloads check the token themselves: a signed link from a status answer is enough.
     app.include_router(downloads.router, tags=["exports"])
 

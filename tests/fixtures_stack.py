@@ -138,6 +138,7 @@ def stack(
         "TEMPORAL_ADDRESS": temporal_server.address,
         "TEMPORAL_NAMESPACE": namespace,
         "ARTIFACT_DIR": str(root / "artifacts"),
+        "BACKUP_DIR": str(root / "backups"),
         "TWILIO_API_BASE": f"http://127.0.0.1:{sink_port}",
         "WORKER_GRACEFUL_SHUTDOWN_S": "5",
         "PYTHONUNBUFFERED": "1",
