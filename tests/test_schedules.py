@@ -414,9 +414,13 @@ async def test_a_sync_naming_uncatalogued_tasks_fails_with_their_names_and_chang
 ) -> None:
     typo = ScheduleDeclaration("typo-daily", "backup_databse_task", "0 3 * * *", ScheduleOverlapPolicy.SKIP, timedelta(hours=1))  # fmt: skip
     ghost = ScheduleDeclaration("ghost-weekly", "ghost_task", "0 4 * * 1", ScheduleOverlapPolicy.SKIP, timedelta(hours=1))  # fmt: skip
+    refused = dataclasses.replace(CATALOGUED[0], schedule_id="refused-params", params={"full": "sometimes"})
     with pytest.raises(UnroutableSchedules) as raised:
-        await sync_schedules(client, [*CATALOGUED, typo, ghost], route_by_catalogue)
+        await sync_schedules(client, [*CATALOGUED, typo, ghost, refused], route_by_catalogue)
     assert raised.value.missing == {"typo-daily": "backup_databse_task", "ghost-weekly": "ghost_task"}
+    assert (
+        list(raised.value.invalid) == ["refused-params"] and "full" in raised.value.invalid["refused-params"]
+    )
     assert "typo-daily → backup_databse_task" in str(raised.value) and "nothing was synced" in str(
         raised.value
     )
