@@ -13,7 +13,19 @@ from api.codec import create_codec_app
 from api.deps import require_token
 from api.errors import http_error, validation_error
 from api.metrics import RequestMetrics
-from api.routes import certificates, downloads, exports, ml, ml_history, notifications, sinks, system, tasks
+from api.routes import (
+    certificates,
+    downloads,
+    exports,
+    maintenance,
+    ml,
+    ml_history,
+    notifications,
+    schedules,
+    sinks,
+    system,
+    tasks,
+)
 from gaveurs.settings import Settings, get_settings
 from gaveurs.temporal_client import connect
 
@@ -36,13 +48,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
     guarded = [Depends(require_token)]
-    for module in (tasks, ml, exports, notifications, system):
+    for module in (tasks, ml, exports, notifications, system, maintenance):
         app.include_router(module.router, prefix="/api/tasks", tags=["tasks"], dependencies=guarded)
     app.include_router(sinks.router, prefix="/api/sinks", tags=["dev sinks"], dependencies=guarded)
     app.include_router(ml_history.router, prefix="/api/ml", tags=["ml"], dependencies=guarded)
     app.include_router(
         certificates.router, prefix="/api/certificates", tags=["certificates"], dependencies=guarded
     )
+    app.include_router(schedules.router, prefix="/api/schedules", tags=["schedules"], dependencies=guarded)
     # Downloads check the token themselves: a signed link from a status answer is enough.
     app.include_router(downloads.router, tags=["exports"])
     # The Web UI's remote codec: its own CORS policy and its own token check (header or session cookie).

@@ -11,6 +11,7 @@ from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import Client
 
 from gaveurs.queues import TaskQueue
+from gaveurs.schedules import count_schedules
 
 _KINDS = {
     "workflow": TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
@@ -64,14 +65,15 @@ async def collect_stats(client: Client) -> dict[str, Any]:
                 entry["queues"].append(queue.value)
                 # Temporal counts executions per queue, not per worker: this is the queue's total.
                 entry["total"][queue.value] = info["total"]
-    schedules = [s async for s in await client.list_schedules()]
+    # Celery counted the Beat entries waiting for their time: here, our schedules that are not paused.
+    scheduled = await count_schedules(client, paused=False)
     active = sum(info["running"] for info in per_queue.values())
     backlog = sum(info["backlog"] for info in per_queue.values())
     return {
         "workers": sorted(workers),
         "nb_workers": len(workers),
         "tasks_active": active,
-        "tasks_scheduled": len(schedules),
+        "tasks_scheduled": scheduled,
         "tasks_reserved": backlog,
         "total_pending": active + backlog,
         "worker_stats": workers,

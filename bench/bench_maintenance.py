@@ -91,7 +91,7 @@ def add_backlog(engine: Engine, store: ArtifactStore) -> None:
                     "recipient": "+33612345678",
                     "body_sha256": "0" * 64,
                     "state": "sent",
-                    "provider_id": "SM",
+                    "provider_id": f"SM{i:032x}",
                     "reserved_at": NOW - timedelta(hours=i),
                     "sent_at": None,
                 }

@@ -1,4 +1,4 @@
-"""`python -m gaveurs …`: database migrations, demo data, Temporal namespace set-up."""
+"""`python -m gaveurs …`: database migrations, demo data, Temporal namespace set-up, schedules."""
 
 from __future__ import annotations
 
@@ -99,6 +99,10 @@ def main(argv: list[str] | None = None) -> None:
     register = temporal.add_parser("register-search-attributes", help="add TaskName, Queue, LotId, SiteCode")
     register.add_argument("--wait", action="store_true", help="wait (up to 5 min) for the server first")
     register.set_defaults(run=temporal_register)
+
+    from gaveurs.schedules.cli import add_commands as add_schedule_commands
+
+    add_schedule_commands(commands)
 
     args = parser.parse_args(argv)
     args.run(args)

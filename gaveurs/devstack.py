@@ -22,6 +22,8 @@ from gaveurs.db.migrate import upgrade
 from gaveurs.db.session import make_engine
 from gaveurs.processes import ProcessGroup, wait_http
 from gaveurs.queues import TaskQueue
+from gaveurs.schedules import SyncReport, UnroutableSchedules
+from gaveurs.schedules.catalogue_router import sync_declared_schedules
 from gaveurs.settings import VAR_DIR, Settings, get_settings
 from gaveurs.temporal_client import connect, register_search_attributes
 from gaveurs.temporal_server import DevServer, port_is_open, start_dev_server, wait_until_serving
@@ -52,17 +54,34 @@ def ensure_temporal(settings: Settings, log_dir: Path) -> DevServer | None:
         )
         say(f"Temporal dev server starting (history in {settings.temporal_db_file})")
 
-    async def prepare() -> list[str]:
+    async def prepare() -> tuple[list[str], SyncReport | UnroutableSchedules]:
         await wait_until_serving(settings.temporal_address, settings.temporal_namespace)
-        return await register_search_attributes(await connect(settings))
+        client = await connect(settings)
+        added = await register_search_attributes(client)
+        # The schedules carry our search attributes: sync them only once those are registered.
+        try:
+            return added, await sync_declared_schedules(client)
+        except UnroutableSchedules as error:
+            return added, error
 
-    added = asyncio.run(prepare())
+    added, synced = asyncio.run(prepare())
     say(
         f"search attributes registered: {', '.join(added)}"
         if added
         else "search attributes already registered"
     )
+    say_schedules(synced)
     return server
+
+
+def say_schedules(synced: SyncReport | UnroutableSchedules) -> None:
+    if isinstance(synced, UnroutableSchedules):
+        # Loud, but the stack still starts: tasks can be run by hand while the catalogue is completed.
+        say(f"ERROR: Temporal schedules NOT synced (none of them): {synced}")
+        return
+    done = {name: getattr(synced, name) for name in ("created", "updated", "deleted", "conflicts")}
+    changes = "; ".join(f"{name} {', '.join(ids)}" for name, ids in done.items() if ids)
+    say(f"schedules synced: {len(synced.unchanged)} unchanged" + (f"; {changes}" if changes else ""))
 
 
 def ensure_demo_data(settings: Settings, size: Literal["demo", "small"]) -> None:

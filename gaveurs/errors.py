@@ -170,5 +170,17 @@ class InvalidBackfillRange(_NonRetryable):
     pass
 
 
+class TaskNotCatalogued(_NonRetryable):
+    """A workflow names another task (a child to start) that this deployment does not catalogue."""
+
+
+class DatabaseUnavailable(_Retryable):
+    """The farm database refused or dropped the connection, or a lock wait timed out: worth another attempt."""
+
+
+class BackupDumpFailed(_Retryable):
+    """pg_dump/pg_restore or the SQLite copy failed (server gone, disk full…): the next attempt may succeed."""
+
+
 # Derived, so a new failure type cannot be forgotten here (retry policies pass it to the server as well).
 NON_RETRYABLE_TYPES: list[str] = sorted(c.__name__ for c in _NonRetryable.__subclasses__())

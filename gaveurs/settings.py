@@ -78,6 +78,9 @@ class Settings(BaseSettings):
     # workflow can live, or a very late retry could send again.
     outbound_messages_retention_days: int = Field(default=90, ge=7)
     health_results_retention_days: int = Field(default=30, ge=1)
+    # Temp files and staging directories of the artifact store untouched for this long belong to a task that
+    # died mid-write (no export task lives this long): cleanup_old_celery_tasks removes them.
+    artifact_abandoned_after_hours: int = Field(default=24, ge=1)
 
     api_host: str = "127.0.0.1"
     api_port: int = 8000

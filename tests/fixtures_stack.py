@@ -148,6 +148,7 @@ def stack(
         "TEMPORAL_ADDRESS": temporal_server.address,
         "TEMPORAL_NAMESPACE": namespace,
         "ARTIFACT_DIR": str(root / "artifacts"),
+        "BACKUP_DIR": str(root / "backups"),
         "TWILIO_API_BASE": f"http://127.0.0.1:{sink_port}",
         "SMTP_HOST": "127.0.0.1",
         "SMTP_PORT": str(smtp_port),

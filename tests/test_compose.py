@@ -134,17 +134,7 @@ def test_every_command_of_our_image_exists_in_the_project(services: dict[str, di
         commands
     )
     for name, command in commands.items():
-        if name == "schedules-sync":
-            continue  # below, on its own
         _assert_runs(name, command)
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="`python -m gaveurs schedules sync` arrives with the maintenance tasks' branch; drop this mark then",
-)
-def test_the_schedule_sync_job_command_exists(services: dict[str, dict[str, Any]]) -> None:
-    _assert_runs("schedules-sync", _our_commands(services)["schedules-sync"])
 
 
 def _assert_runs(name: str, command: list[str]) -> None:

@@ -19,6 +19,8 @@ from gaveurs.farm.generator import FarmData
 from gaveurs.maintenance.backup import (
     BackupFailed,
     backup_database,
+    backup_file_name,
+    discard_backup_run,
     list_backups,
     pg_invocation,
     restore_backup,
@@ -198,3 +200,40 @@ def test_sqlite_backup_holds_committed_wal_pages_and_no_uncommitted_ones(
         assert expected[0] == contents(sqlite_farm_url)["consumer_feedbacks"][0] > 0
     finally:
         engine.dispose()
+
+
+def test_a_run_tag_marks_the_temporaries_and_a_discard_removes_that_run_only(
+    sqlite_farm_url: str, tmp_path: Path
+) -> None:
+    backups = tmp_path / "backups"
+    progress: list[tuple[int, str]] = []
+    result = backup_database(
+        sqlite_farm_url,
+        backups,
+        keep_daily=3,
+        now=DAY,
+        run_tag="run1",
+        on_progress=lambda p, s: progress.append((p, s)),
+    )
+    assert (
+        Path(result.backup.path).name
+        == backup_file_name(sqlite_farm_url, DAY)
+        == "farm-20261101T030000Z.sqlite3"
+    )
+    assert [p for p, _ in progress] == sorted(p for p, _ in progress) and progress[-1][0] == 100
+    other = backup_database(sqlite_farm_url, backups, keep_daily=3, now=DAY + timedelta(hours=1))
+    # What a killed attempt leaves: its tagged temporary, beside another run's.
+    (backups / ".tmp-run1-0123abcd.sqlite3").write_bytes(b"half")
+    (backups / ".tmp-run2-4567ef01.sqlite3").write_bytes(b"half")
+
+    assert discard_backup_run(sqlite_farm_url, backups, now=DAY, run_tag="run1", finished_too=False) == [
+        ".tmp-run1-0123abcd.sqlite3"
+    ]
+    assert Path(result.backup.path).exists()
+    removed = discard_backup_run(sqlite_farm_url, backups, now=DAY, run_tag="run1", finished_too=True)
+    assert sorted(removed) == ["farm-20261101T030000Z.sqlite3", "farm-20261101T030000Z.sqlite3.sha256"]
+    assert sorted(p.name for p in backups.iterdir()) == sorted(
+        [Path(other.backup.path).name, Path(other.backup.path).name + ".sha256", ".tmp-run2-4567ef01.sqlite3"]
+    )
+    with pytest.raises(ValueError, match="run tag"):
+        discard_backup_run(sqlite_farm_url, backups, now=DAY, run_tag="../x", finished_too=False)

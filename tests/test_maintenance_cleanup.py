@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -93,6 +94,17 @@ def test_cleanup_removes_what_expired_and_nothing_else(engine: Engine, tmp_path:
                     task_id="forged", lot_id=None, created_at=NOW - timedelta(days=9), expires_at=NOW - timedelta(days=3),
                 )
             )  # fmt: skip
+    # A writer killed mid-write two days ago, a batch abandoned as long ago, and a write under way now.
+    abandoned = store.root / "reports" / ".tmp-lot-9.pdf-x1y2"
+    abandoned.write_bytes(b"half a pdf")
+    staging = store.root / ".staging" / "batch-abandoned"
+    staging.mkdir(parents=True)
+    (staging / "part-0001.csv").write_text("lot_id\n")
+    for stale in (abandoned, staging / "part-0001.csv", staging):
+        stamp = (NOW - timedelta(days=2)).timestamp()
+        os.utime(stale, (stamp, stamp))
+    in_progress = store.root / "reports" / ".tmp-lot-10.pdf-z9"
+    in_progress.write_bytes(b"being written")
 
     old_single = add_ml_result(engine, "train_pysr_async", 3472, age_days=500)  # only model of its lot: kept
     old_superseded = add_ml_result(engine, "train_pysr_async", 3473, age_days=500)
@@ -112,9 +124,12 @@ def test_cleanup_removes_what_expired_and_nothing_else(engine: Engine, tmp_path:
     result = cleanup_old_task_records(
         engine, store, RETENTION, now=NOW, on_progress=lambda p, _s: progress.append(p)
     )
-    assert (result.artifacts_deleted, result.files_deleted, result.files_already_missing) == (4, 3, 1)
-    assert result.bytes_freed == sum(len(f"contents of reports/lot-{i}.pdf") for i in range(3))
-    assert sorted(result.unsafe_paths) == ["../outside.pdf", "reports/link.pdf"]
+    # Every expired row goes, the forged ones too; the store deletes nothing outside itself.
+    assert result.artifacts_deleted == 6
+    recorded = [len(f"contents of reports/lot-{i}.pdf") for i in range(3)]
+    assert result.bytes_freed == sum(recorded) + len("contents of reports/already-gone.pdf") + 2 * 12
+    assert sorted(result.abandoned_removed) == [".staging/batch-abandoned", "reports/.tmp-lot-9.pdf-x1y2"]
+    assert not abandoned.exists() and not staging.exists() and in_progress.exists()
     assert (result.ml_results_deleted, result.outbound_messages_deleted, result.health_results_deleted) == (
         2,
         1,
@@ -126,7 +141,7 @@ def test_cleanup_removes_what_expired_and_nothing_else(engine: Engine, tmp_path:
     assert fresh.exists() and forever.exists() and outside.read_text() == "must survive"
     with session_scope(engine) as session:
         assert sorted(session.scalars(select(Artifact.path))) == [
-            "../outside.pdf", "certificates/lot-3472.json", "reports/fresh.pdf", "reports/link.pdf",
+            "certificates/lot-3472.json", "reports/fresh.pdf",
         ]  # fmt: skip
         assert sorted(session.scalars(select(MlResult.id))) == sorted(
             [old_single, newest_3473, newest_site_wide]
@@ -137,12 +152,10 @@ def test_cleanup_removes_what_expired_and_nothing_else(engine: Engine, tmp_path:
         assert list(session.scalars(select(HealthCheckRecord.id))) == health_ids[2:]
 
     again = cleanup_old_task_records(engine, store, RETENTION, now=NOW)
-    assert again.model_dump(exclude={"duration_s", "unsafe_paths"}) == {
-        "status": "success", "artifacts_deleted": 0, "files_deleted": 0, "bytes_freed": 0,
-        "files_already_missing": 0, "ml_results_deleted": 0, "outbound_messages_deleted": 0,
-        "health_results_deleted": 0,
+    assert again.model_dump(exclude={"duration_s"}) == {
+        "status": "success", "artifacts_deleted": 0, "bytes_freed": 0, "abandoned_removed": [],
+        "ml_results_deleted": 0, "outbound_messages_deleted": 0, "health_results_deleted": 0,
     }  # fmt: skip
-    assert sorted(again.unsafe_paths) == ["../outside.pdf", "reports/link.pdf"]  # still reported for a person
 
 
 def test_the_last_health_result_is_the_most_recent_check(engine: Engine) -> None:

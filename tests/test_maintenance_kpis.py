@@ -9,9 +9,11 @@ from typing import Any
 
 import numpy as np
 import pytest
+from pydantic import ValidationError
 from sqlalchemy import Engine, func, select
 from temporalio.exceptions import ApplicationError
 
+from gaveurs.contracts.maintenance import WeeklyKpisInput
 from gaveurs.db.models import WeeklyKpi
 from gaveurs.db.session import session_scope
 from gaveurs.farm.generator import FarmData
@@ -211,3 +213,10 @@ def test_the_scheduled_run_reports_the_previous_week_in_paris() -> None:
     assert previous_iso_week(datetime(2026, 11, 1, 23, 30, tzinfo=UTC)) == "2026-W44"
     assert previous_iso_week(datetime(2026, 1, 5, 6, tzinfo=UTC)) == "2026-W01"
     assert previous_iso_week(datetime(2027, 1, 4, 6, tzinfo=UTC)) == "2026-W53"
+
+
+def test_the_input_refuses_a_week_the_year_does_not_have() -> None:
+    assert WeeklyKpisInput(iso_week="2026-W53").iso_week == "2026-W53"  # 2026 has 53 ISO weeks
+    for bad, why in (("2025-W53", "2025 has no week 53"), ("2026-W00", "no week 00"), ("2026-W4", "pattern")):
+        with pytest.raises(ValidationError, match=why):
+            WeeklyKpisInput(iso_week=bad)

@@ -10,18 +10,20 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import itertools
+import json
+import os
+import subprocess
+import sys
 import time
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import pytest
-from google.protobuf.duration_pb2 import Duration
+from pydantic import ValidationError
 from temporalio import workflow
 from temporalio.api.enums.v1 import EventType
-from temporalio.api.workflowservice.v1 import RegisterNamespaceRequest
 from temporalio.client import (
     Client,
     Schedule,
@@ -34,10 +36,12 @@ from temporalio.common import SearchAttributeKey
 from temporalio.exceptions import ApplicationError
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
+from gaveurs.catalogue import CATALOGUE, UnknownTask
 from gaveurs.schedules import (
     SCHEDULES,
     ScheduleDeclaration,
     ScheduleSummary,
+    UnroutableSchedules,
     backfill_schedule,
     describe_schedule,
     list_schedules,
@@ -47,11 +51,12 @@ from gaveurs.schedules import (
     trigger_schedule,
     unpause_schedule,
 )
+from gaveurs.schedules.catalogue_router import route_by_catalogue, sync_declared_schedules
 from gaveurs.schedules.cron import CronError, cron_calendar
 from gaveurs.search_attributes import QUEUE, TASK_NAME
-from gaveurs.settings import Settings
-from gaveurs.temporal_client import data_converter, register_search_attributes
-from gaveurs.temporal_server import DevServer, wait_until_serving
+from gaveurs.temporal_server import DevServer
+from tests.fixtures_stack import PROJECT
+from tests.namespaces import fresh_namespace
 
 # The queue of every scheduled task, as /work/shared/TASKS.md gives them.
 TASKS_MD_QUEUES = {
@@ -81,20 +86,8 @@ async def eventually(probe: Callable[[], Awaitable[T | None]], what: str, timeou
 
 @pytest.fixture
 async def client(temporal_server: DevServer) -> AsyncIterator[Client]:
-    namespace = f"schedules-{uuid.uuid4().hex[:10]}"
-    admin = await Client.connect(temporal_server.address)
-    await admin.workflow_service.register_namespace(
-        RegisterNamespaceRequest(
-            namespace=namespace, workflow_execution_retention_period=Duration(seconds=86400)
-        )
-    )
-    await register_search_attributes(await wait_until_serving(temporal_server.address, namespace))
-    client = await Client.connect(
-        temporal_server.address, namespace=namespace, data_converter=data_converter(Settings())
-    )
-    yield client
-    async for execution in client.list_workflows("ExecutionStatus = 'Running'"):
-        await client.get_workflow_handle(execution.id, run_id=execution.run_id).terminate("test over")
+    async with fresh_namespace(temporal_server, "schedules") as client:
+        yield client
 
 
 async def all_listed(client: Client, count: int) -> list[ScheduleSummary]:
@@ -388,3 +381,116 @@ async def test_the_list_shows_the_last_runs_result_or_error(client: Client) -> N
     assert (
         failed is not None and failed.status == "FAILED" and failed.error == "InsufficientData: asked to fail"
     )
+
+
+# --- the catalogue router: what make run and `schedules sync` use ------------------------------------------
+
+# Declared tasks that other branches catalogue; until they all are, the full sync must refuse (see below).
+UNCATALOGUED = sorted({d.task_name for d in SCHEDULES} - set(CATALOGUE))
+CATALOGUED = [d for d in SCHEDULES if d.task_name in CATALOGUE]
+
+
+def test_the_catalogue_routes_a_scheduled_task_as_the_api_would_start_it() -> None:
+    assert CATALOGUED, "the maintenance tasks at least are catalogued"
+    for declaration in CATALOGUED:
+        spec = CATALOGUE[declaration.task_name]
+        start = route_by_catalogue(declaration.task_name, declaration.params)
+        assert (start.workflow_type, start.task_queue) == (spec.name, spec.queue.value)
+        assert start.execution_timeout == spec.execution_timeout
+        expected = spec.search_attributes(spec.input.model_validate(dict(declaration.params)))
+        assert sorted((p.key.name, p.value) for p in start.search_attributes) == sorted(
+            (p.key.name, p.value) for p in expected
+        )
+        assert start.input == dict(declaration.params)  # as declared: defaults stay defaults
+    # Declared params are checked by the task's own input model when syncing, not at 03:00.
+    with pytest.raises(ValidationError, match="keep_daily"):
+        route_by_catalogue("backup_database_task", {"keep_daily": 0})
+    with pytest.raises(UnknownTask):
+        route_by_catalogue("app.tasks.scheduled_tasks.backup_database_task", {})  # seed names only
+
+
+async def test_a_sync_naming_uncatalogued_tasks_fails_with_their_names_and_changes_nothing(
+    client: Client,
+) -> None:
+    typo = ScheduleDeclaration("typo-daily", "backup_databse_task", "0 3 * * *", ScheduleOverlapPolicy.SKIP, timedelta(hours=1))  # fmt: skip
+    ghost = ScheduleDeclaration("ghost-weekly", "ghost_task", "0 4 * * 1", ScheduleOverlapPolicy.SKIP, timedelta(hours=1))  # fmt: skip
+    refused = dataclasses.replace(CATALOGUED[0], schedule_id="refused-params", params={"full": "sometimes"})
+    with pytest.raises(UnroutableSchedules) as raised:
+        await sync_schedules(client, [*CATALOGUED, typo, ghost, refused], route_by_catalogue)
+    assert raised.value.missing == {"typo-daily": "backup_databse_task", "ghost-weekly": "ghost_task"}
+    assert (
+        list(raised.value.invalid) == ["refused-params"] and "full" in raised.value.invalid["refused-params"]
+    )
+    assert "typo-daily → backup_databse_task" in str(raised.value) and "nothing was synced" in str(
+        raised.value
+    )
+    assert await list_schedules(client) == []
+    created = (await sync_schedules(client, CATALOGUED, route_by_catalogue)).created
+    assert created == [d.schedule_id for d in CATALOGUED]
+
+
+async def test_the_declared_sync_creates_all_ten_once(client: Client) -> None:
+    """What `make run` runs at start-up (a missing task is refused by the test above)."""
+    assert not UNCATALOGUED, f"scheduled tasks without a catalogue row: {UNCATALOGUED}"
+    report = await sync_declared_schedules(client)
+    assert sorted(report.created) == sorted(d.schedule_id for d in SCHEDULES)
+    assert (await sync_declared_schedules(client)).created == []
+
+
+async def test_the_cli_sync_says_what_it_did_or_which_tasks_are_missing(
+    client: Client, temporal_server: DevServer
+) -> None:
+    env = {**os.environ, "TEMPORAL_ADDRESS": temporal_server.address, "TEMPORAL_NAMESPACE": client.namespace}
+    done = subprocess.run(
+        [sys.executable, "-m", "gaveurs", "schedules", "sync"],
+        cwd=PROJECT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    assert len(json.loads(done.stdout)["created"]) == len(SCHEDULES)
+
+
+async def test_each_of_the_ten_schedules_starts_its_catalogued_task_with_its_input(client: Client) -> None:
+    await sync_declared_schedules(client)
+    for declaration in SCHEDULES:
+        await trigger_schedule(client, declaration.schedule_id)
+    for declaration in SCHEDULES:
+        spec = CATALOGUE[declaration.task_name]
+
+        async def started(schedule_id: str = declaration.schedule_id) -> ScheduleSummary | None:
+            summary = await describe_schedule(client, schedule_id)
+            return summary if summary.last_run else None
+
+        run = (await eventually(started, f"{declaration.schedule_id} to start its task")).last_run
+        assert run is not None
+        handle = client.get_workflow_handle(run.workflow_id, run_id=run.run_id)
+        described = await handle.describe()
+        assert (described.workflow_type, described.task_queue) == (spec.name, spec.queue.value)
+        params = spec.input.model_validate(dict(declaration.params))
+        for pair in spec.search_attributes(params):
+            assert described.typed_search_attributes.get(pair.key) == pair.value, (spec.name, pair.key.name)
+        assert described.typed_search_attributes.get(SCHEDULED_BY) == declaration.schedule_id
+        timeout = described.raw_description.execution_config.workflow_execution_timeout
+        assert timeout.ToTimedelta() == spec.execution_timeout, spec.name
+        first = await anext(aiter(handle.fetch_history_events()))
+        payloads = first.workflow_execution_started_event_attributes.input.payloads
+        (decoded,) = await client.data_converter.decode(payloads, [spec.input])
+        assert decoded == params, spec.name
+
+
+async def test_a_trigger_answers_with_the_run_it_started_or_that_the_policy_skipped_it(
+    client: Client,
+) -> None:
+    await sync_schedules(client, SCHEDULES, ROUTER)
+    # No worker here: the first run stays running, so under SKIP the second trigger is dropped.
+    first = await trigger_schedule(client, "backup-database-daily", wait_s=10)
+    assert first.started is not None and not first.skipped
+    assert (
+        first.started.workflow_id.startswith("backup-database-daily-") and first.started.status == "RUNNING"
+    )
+    second = await trigger_schedule(client, "backup-database-daily", wait_s=10)
+    assert second.skipped and second.started is None
+    summary = await describe_schedule(client, "backup-database-daily")
+    assert summary.skipped_for_overlap == 1 and summary.running == [first.started.workflow_id]

@@ -12,10 +12,11 @@ from temporalio.api.taskqueue.v1 import TaskQueue as TaskQueueRef
 from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 
 from gaveurs.artifacts import ArtifactStore
-from gaveurs.contracts.system import ComponentHealth, HealthCheckInput
+from gaveurs.contracts.system import ComponentHealth, HealthCheckInput, HealthCheckRecordInput
 from gaveurs.db.models import Lot
-from gaveurs.db.session import session_scope
+from gaveurs.db.session import default_engine, session_scope
 from gaveurs.faults import pause_point
+from gaveurs.maintenance.health_records import record_health_result
 from gaveurs.queues import TaskQueue
 from gaveurs.settings import get_settings
 
@@ -80,3 +81,11 @@ async def check_task_queues(_params: HealthCheckInput) -> dict[str, ComponentHea
             ok=ok, detail=detail, latency_ms=round((time.perf_counter() - started) * 1000, 1)
         )
     return results
+
+
+@activity.defn(name="record_health_check")
+def record_health_check(record: HealthCheckRecordInput) -> int:
+    """Keep the result where the API reads the last one (`GET /api/tasks/system/health/last`)."""
+    return record_health_result(
+        default_engine(), record.result, workflow_id=record.workflow_id, run_id=record.run_id
+    )

@@ -7,9 +7,9 @@ figures left out come from the settings.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 IsoWeek = str  # 2026-W44
 
@@ -77,11 +77,9 @@ class CleanupOldTasksInput(BaseModel):
 
 class CleanupOldTasksResult(BaseModel):
     status: Literal["success"] = "success"
-    artifacts_deleted: int  # rows of the artifacts table
-    files_deleted: int
-    bytes_freed: int
-    files_already_missing: int
-    unsafe_paths: list[str]  # rows left alone because their path would leave the store
+    artifacts_deleted: int  # expired exports: file and index row
+    bytes_freed: int  # as the index recorded them
+    abandoned_removed: list[str]  # temp files and staging directories of tasks that died mid-write
     ml_results_deleted: int
     outbound_messages_deleted: int
     health_results_deleted: int
@@ -92,6 +90,17 @@ class WeeklyKpisInput(BaseModel):
     """`calculate_weekly_kpis`; without `iso_week`, the week before the (scheduled) start, in Paris."""
 
     iso_week: IsoWeek | None = Field(default=None, pattern=r"^\d{4}-W\d{2}$", examples=["2026-W44"])
+
+    @field_validator("iso_week")
+    @classmethod
+    def _a_real_week(cls, value: str | None) -> str | None:
+        # The pattern lets 2026-W54 through; a year has 52 or 53 weeks.
+        if value is not None:
+            try:
+                date.fromisocalendar(int(value[:4]), int(value[6:]), 1)
+            except ValueError:
+                raise ValueError(f"{value} is not an ISO week: {value[:4]} has no week {value[6:]}") from None
+        return value
 
 
 class WeeklyKpiRow(BaseModel):
@@ -144,3 +153,45 @@ class CleanupSensorDataResult(BaseModel):
     kept_unaggregated: int  # older than the cutoff but not (yet) in the aggregates
     batches: int
     duration_s: float
+
+
+class MonthlyRetrainingInput(BaseModel):
+    """`monthly_ml_models_retraining`: starts retrain_all_ml_models_async with its defaults."""
+
+
+class MonthlyRetrainingResult(BaseModel):
+    status: Literal["success"] = "success"
+    child_task_id: str  # the retrain-all run: GET /api/tasks/status/{child_task_id}
+    child_workflow_id: str
+    retrain: dict[str, Any]  # retrain_all_ml_models_async's own result
+    started_at: datetime
+    finished_at: datetime
+
+
+# --- what the workflows hand their activities (small, in history) -----------------------------------------
+
+
+class RefreshAggregatesStep(BaseModel):
+    full: bool
+    now: datetime  # the workflow's clock: every attempt stamps the same time
+
+
+class BackupStep(BaseModel):
+    keep_daily: int | None
+    now: datetime  # names the file, so a retry rewrites the same backup
+    run_tag: str  # marks this run's temporary files, so a cancel or a retry finds them
+
+
+class CleanupOldTasksStep(BaseModel):
+    params: CleanupOldTasksInput
+    now: datetime
+
+
+class WeeklyKpisStep(BaseModel):
+    iso_week: IsoWeek
+    now: datetime
+
+
+class CleanupSensorDataStep(BaseModel):
+    params: CleanupSensorDataInput
+    now: datetime

@@ -6,21 +6,27 @@
   a consistent snapshot even while workers write (WAL); verified with `PRAGMA integrity_check`.
 
 Files are `<database>-<UTC stamp>.pgdump|.sqlite3` in the backup directory, written under a temporary name
-and renamed once complete, each with a `sha256sum`-style `<file>.sha256` beside it. Rotation keeps the
+(`.tmp-<run tag>-…`, so the task that writes it can find and remove it when cancelled) and renamed once
+complete, each with a `sha256sum`-style `<file>.sha256` beside it. pg_dump and pg_restore die with the
+process that started them (Linux parent-death signal): killing the backup's process stops the dump. Rotation keeps the
 backups of the `keep_daily` most recent days that have one and deletes older ones (files of other databases
 and anything not named like a backup are never touched). The password travels in PGPASSWORD, never in argv.
 """
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import os
 import re
 import shutil
+import signal
 import sqlite3
 import subprocess
+import sys
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -31,7 +37,8 @@ from sqlalchemy.engine import URL, make_url
 
 from gaveurs.contracts.maintenance import BackupDatabaseResult, BackupFile, RestoreResult
 from gaveurs.errors import BackupCorrupted, BackupNotFound, BackupToolMissing
-from gaveurs.maintenance._sql import utc
+from gaveurs.faults import pause_point
+from gaveurs.maintenance._sql import ProgressCallback, no_progress, utc
 
 Backend = Literal["postgresql", "sqlite"]
 SUFFIXES: dict[Backend, str] = {"postgresql": ".pgdump", "sqlite": ".sqlite3"}
@@ -87,11 +94,32 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _dies_with(parent: int) -> Callable[[], None]:
+    """Run in the forked tool before exec: SIGKILL it when `parent` dies (a cancelled backup kills it)."""
+
+    def arrange() -> None:
+        if sys.platform.startswith("linux"):
+            pr_set_pdeathsig = 1
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+            if os.getppid() != parent:  # the parent died before the line above: nobody would signal us
+                os._exit(1)
+
+    return arrange
+
+
 def _run(argv: list[str], env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     tool = shutil.which(argv[0])
     if tool is None:
         raise BackupToolMissing.error(f"{argv[0]} is not installed or not on PATH (needed for PostgreSQL)")
-    done = subprocess.run([tool, *argv[1:]], env=env, capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [tool, *argv[1:]],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        # Safe here despite the docs' warning about threads: the signal is tied to this (waiting) thread.
+        preexec_fn=_dies_with(os.getpid()),
+    )
     if done.returncode != 0:
         raise BackupFailed(
             f"{Path(argv[0]).name} exited with {done.returncode}: {done.stderr.strip()[-2000:]}"
@@ -203,6 +231,41 @@ def rotate_backups(backup_dir: Path, label: str, keep_daily: int) -> tuple[list[
     return kept, deleted
 
 
+def backup_file_name(database_url: str, now: datetime) -> str:
+    """The name a backup taken at `now` gets (so a retry of the same run rewrites the same file)."""
+    url = make_url(database_url)
+    backend = backend_of(url)
+    return f"{_label(url, backend)}-{utc(now):%Y%m%dT%H%M%SZ}{SUFFIXES[backend]}"
+
+
+def _temporary_prefix(run_tag: str | None) -> str:
+    if run_tag is not None and not re.fullmatch(r"[A-Za-z0-9_]+", run_tag):
+        raise ValueError(f"run tag {run_tag!r} must be letters, digits or _")
+    return f".tmp-{run_tag}-" if run_tag else ".tmp-"
+
+
+def discard_backup_run(
+    database_url: str, backup_dir: Path, *, now: datetime, run_tag: str, finished_too: bool
+) -> list[str]:
+    """Remove what one run wrote: its temporary files, and (`finished_too`) its backup and checksum.
+
+    For a cancelled run (nothing of it may remain) and before a retry (the previous attempt's temporaries).
+    Returns the names removed.
+    """
+    removed: list[str] = []
+    if not backup_dir.is_dir():
+        return removed
+    candidates = list(backup_dir.glob(f"{_temporary_prefix(run_tag)}*"))
+    if finished_too:
+        final = backup_dir / backup_file_name(database_url, now)
+        candidates += [final, final.with_name(final.name + ".sha256")]
+    for path in candidates:
+        if path.is_file():
+            path.unlink(missing_ok=True)
+            removed.append(path.name)
+    return removed
+
+
 def _remove_stale_temporaries(backup_dir: Path, now: datetime) -> None:
     """Half-written files of a backup that crashed; fresh ones may belong to a backup running now."""
     for entry in backup_dir.glob(".tmp-*"):
@@ -218,8 +281,13 @@ def backup_database(
     now: datetime | None = None,
     pg_dump: str = "pg_dump",
     pg_restore: str = "pg_restore",
+    run_tag: str | None = None,
+    on_progress: ProgressCallback = no_progress,
 ) -> BackupDatabaseResult:
-    """Write, checksum and verify a backup, then rotate; BackupFailed (retryable) if the dump fails."""
+    """Write, checksum and verify a backup, then rotate; BackupFailed (retryable) if the dump fails.
+
+    `run_tag` marks the temporary file, so whoever kills this function can find and remove it.
+    """
     started = time.perf_counter()
     now = utc(now or datetime.now(UTC))
     url = make_url(database_url)
@@ -227,20 +295,26 @@ def backup_database(
     label = _label(url, backend)
     backup_dir.mkdir(parents=True, exist_ok=True)
     _remove_stale_temporaries(backup_dir, now)
-    final = backup_dir / f"{label}-{now:%Y%m%dT%H%M%SZ}{SUFFIXES[backend]}"
-    temporary = backup_dir / f".tmp-{uuid.uuid4().hex}{SUFFIXES[backend]}"
+    final = backup_dir / backup_file_name(database_url, now)
+    temporary = backup_dir / f"{_temporary_prefix(run_tag)}{uuid.uuid4().hex}{SUFFIXES[backend]}"
     try:
+        on_progress(5, "pg_dump" if backend == "postgresql" else "copie SQLite (API de sauvegarde)")
         if backend == "postgresql":
             _dump_postgresql(url, temporary, pg_dump)
         else:
             _copy_sqlite(Path(str(url.database)), temporary)
+        on_progress(60, "somme de contrôle")
         sha256 = _sha256(temporary)
+        pause_point("backup_database.before_rename", lambda: on_progress(60, "somme de contrôle"))
         _fsync_replace(temporary, final)
     finally:
         temporary.unlink(missing_ok=True)
     _write_checksum(final, sha256)
+    on_progress(70, "vérification de la sauvegarde")
     stored = verify_backup(final, pg_restore=pg_restore)
+    on_progress(90, "rotation des sauvegardes")
     kept, deleted = rotate_backups(backup_dir, label, keep_daily)
+    on_progress(100, "sauvegarde vérifiée")
     return BackupDatabaseResult(
         backend=backend,
         backup=stored.model_copy(update={"created_at": now}),

@@ -1,9 +1,10 @@
 """cleanup_old_celery_tasks (the seed's name): expired artifacts and old task records.
 
-- Artifacts whose `expires_at` has passed: the file goes first, then its row, so a crash in between leaves a
-  row whose file is already missing, which the next run finishes. Paths are resolved through
-  `ArtifactStore.resolve`, which refuses anything that would leave the artifact directory: such a row is
-  left alone and reported (a person should look at how it got there), and nothing outside is ever deleted.
+- Expired exports go through the artifact store's own functions (`artifact_records.delete_expired_artifacts`:
+  files first, then their index rows, in one transaction, so a crash in between leaves rows whose files are
+  gone, which the next run finishes; paths are resolved by the store, which never deletes outside itself).
+- Temp files and staging directories that no task has touched for `abandoned_after` (a worker killed
+  mid-write leaves them) go with `sweep_abandoned`.
 - `ml_results` older than their retention, except the newest row of each (task, lot, site), so the model
   that is currently in use keeps its history line.
 - `outbound_messages` (the SMS/e-mail ledger) older than their retention, by reservation time.
@@ -19,13 +20,13 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, delete, func, select
 
-from gaveurs.artifacts import ArtifactStore, UnsafeArtifactPath
+from gaveurs.artifact_records import delete_expired_artifacts
+from gaveurs.artifacts import ArtifactBackend
 from gaveurs.contracts.maintenance import CleanupOldTasksInput, CleanupOldTasksResult
 from gaveurs.db.models import Artifact, HealthCheckRecord, MlResult, OutboundMessage
+from gaveurs.db.session import session_scope
 from gaveurs.maintenance._sql import ProgressCallback, no_progress, utc
 from gaveurs.settings import Settings
-
-_ARTIFACT_BATCH = 500
 
 
 @dataclass(frozen=True)
@@ -48,48 +49,13 @@ class Retention:
         )
 
 
-@dataclass
-class _ArtifactTally:
-    rows: int = 0
-    files: int = 0
-    bytes_freed: int = 0
-    missing: int = 0
-
-
-def _delete_expired_artifacts(
-    engine: Engine, store: ArtifactStore, now: datetime, unsafe: list[str]
-) -> _ArtifactTally:
-    tally = _ArtifactTally()
-    after = 0
-    while True:
-        with engine.begin() as connection:
-            expired = connection.execute(
-                select(Artifact.id, Artifact.path)
-                .where(Artifact.expires_at.is_not(None), Artifact.expires_at < now, Artifact.id > after)
-                .order_by(Artifact.id)
-                .limit(_ARTIFACT_BATCH)
-            ).all()
-            if not expired:
-                return tally
-            after = expired[-1].id
-            gone: list[int] = []
-            for artifact_id, relative in expired:
-                try:
-                    target = store.resolve(relative)
-                except UnsafeArtifactPath:
-                    unsafe.append(relative)
-                    continue
-                try:
-                    size = target.stat().st_size
-                    target.unlink()
-                    tally.files += 1
-                    tally.bytes_freed += size
-                except FileNotFoundError:
-                    tally.missing += 1
-                gone.append(artifact_id)
-            if gone:
-                tally.rows += connection.execute(delete(Artifact).where(Artifact.id.in_(gone))).rowcount
-        # Committed per batch: a file deleted above never outlives its row by more than one batch.
+def _delete_expired_artifacts(engine: Engine, store: ArtifactBackend, now: datetime) -> tuple[int, int]:
+    """(files and rows removed, bytes the index recorded for them)."""
+    with session_scope(engine) as session:
+        rows = session.execute(select(Artifact.path, Artifact.size_bytes).where(Artifact.expires_at <= now))
+        sizes = {path: size for path, size in rows}
+        removed = delete_expired_artifacts(session, store, now)
+    return len(removed), sum(sizes.get(path, 0) for path in removed)
 
 
 def _delete_old_ml_results(engine: Engine, cutoff: datetime) -> int:
@@ -125,18 +91,20 @@ def _delete_old_health_results(engine: Engine, cutoff: datetime) -> int:
 
 def cleanup_old_task_records(
     engine: Engine,
-    store: ArtifactStore,
+    store: ArtifactBackend,
     retention: Retention,
     *,
+    abandoned_after: timedelta = timedelta(hours=24),
     now: datetime | None = None,
     on_progress: ProgressCallback = no_progress,
 ) -> CleanupOldTasksResult:
-    """Delete expired artifacts (files and rows) and task records past retention; returns the counts."""
+    """Delete expired artifacts (files and rows), abandoned temp files, and task records past retention."""
     started = time.perf_counter()
     now = utc(now or datetime.now(UTC))
-    unsafe: list[str] = []
     on_progress(5, "exports expirés")
-    artifacts = _delete_expired_artifacts(engine, store, now, unsafe)
+    artifacts, bytes_freed = _delete_expired_artifacts(engine, store, now)
+    on_progress(40, "fichiers temporaires abandonnés")
+    abandoned = store.sweep_abandoned(now - abandoned_after)
     on_progress(60, "historique des modèles")
     ml_results = _delete_old_ml_results(engine, now - timedelta(days=retention.ml_results_days))
     on_progress(75, "journal des SMS et e-mails")
@@ -145,11 +113,9 @@ def cleanup_old_task_records(
     health = _delete_old_health_results(engine, now - timedelta(days=retention.health_results_days))
     on_progress(100, "nettoyage terminé")
     return CleanupOldTasksResult(
-        artifacts_deleted=artifacts.rows,
-        files_deleted=artifacts.files,
-        bytes_freed=artifacts.bytes_freed,
-        files_already_missing=artifacts.missing,
-        unsafe_paths=unsafe,
+        artifacts_deleted=artifacts,
+        bytes_freed=bytes_freed,
+        abandoned_removed=abandoned,
         ml_results_deleted=ml_results,
         outbound_messages_deleted=outbound,
         health_results_deleted=health,

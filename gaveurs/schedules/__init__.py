@@ -5,7 +5,9 @@ from gaveurs.schedules.declarations import PARIS, SCHEDULES, ScheduleDeclaration
 from gaveurs.schedules.operations import (
     ScheduleRun,
     ScheduleSummary,
+    TriggerOutcome,
     backfill_schedule,
+    count_schedules,
     describe_schedule,
     list_schedules,
     pause_schedule,
@@ -17,12 +19,14 @@ from gaveurs.schedules.sync import (
     ScheduledStart,
     SyncReport,
     TaskRouter,
+    UnroutableSchedules,
     route_by_queue,
     sync_schedules,
 )
 
 __all__ = [
     "OWNER", "PARIS", "SCHEDULES", "ScheduleDeclaration", "ScheduleRun", "ScheduleSummary", "ScheduledStart",
-    "SyncReport", "TaskRouter", "backfill_schedule", "describe_schedule", "list_schedules", "pause_schedule",
-    "route_by_queue", "sync_schedules", "trigger_schedule", "unpause_schedule",
+    "SyncReport", "TaskRouter", "TriggerOutcome", "UnroutableSchedules", "backfill_schedule", "count_schedules",
+    "describe_schedule", "list_schedules", "pause_schedule", "route_by_queue", "sync_schedules",
+    "trigger_schedule", "unpause_schedule",
 ]  # fmt: skip

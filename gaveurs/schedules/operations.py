@@ -7,6 +7,8 @@ the same from a shell.
 
 from __future__ import annotations
 
+import asyncio
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -150,6 +152,21 @@ async def list_schedules(client: Client, *, owner: str = OWNER, next_runs: int =
     return sorted(summaries, key=lambda summary: summary.schedule_id)
 
 
+async def count_schedules(client: Client, *, owner: str = OWNER, paused: bool | None = None) -> int:
+    """How many of our schedules Temporal lists (only the paused or unpaused ones if `paused` says so).
+
+    From the listing alone (one call per page, no describe): eventually consistent, right for statistics.
+    """
+    count = 0
+    async for listed in await client.list_schedules():
+        if (await listed.memo()).get(OWNER_MEMO_KEY) != owner:
+            continue
+        state = listed.schedule.state if listed.schedule is not None else None
+        if paused is None or (state is not None and state.paused == paused):
+            count += 1
+    return count
+
+
 async def describe_schedule(client: Client, schedule_id: str, *, owner: str = OWNER) -> ScheduleSummary:
     return await summarize(client, await _ours(client, schedule_id, owner))
 
@@ -171,15 +188,47 @@ async def unpause_schedule(
     return await describe_schedule(client, schedule_id, owner=owner)
 
 
+class TriggerOutcome(BaseModel):
+    """What a trigger did, as far as Temporal showed it within the wait."""
+
+    schedule_id: str
+    started: ScheduleRun | None  # the run it started; None while Temporal has not started one yet
+    skipped: bool  # the overlap policy dropped it: a run is under way
+
+
 async def trigger_schedule(
-    client: Client, schedule_id: str, *, overlap: ScheduleOverlapPolicy | None = None, owner: str = OWNER
-) -> None:
+    client: Client,
+    schedule_id: str,
+    *,
+    overlap: ScheduleOverlapPolicy | None = None,
+    owner: str = OWNER,
+    wait_s: float = 0.0,
+) -> TriggerOutcome:
     """Start a run now (under the schedule's overlap policy unless `overlap`), even while paused.
 
-    Temporal starts it asynchronously: the run shows in `describe_schedule(...).last_run` a moment later.
+    Temporal starts it asynchronously; this watches the schedule for up to `wait_s` seconds and returns the
+    run it started, or that the overlap policy skipped it. A buffered trigger (BUFFER_ONE/BUFFER_ALL behind a
+    running run) starts later: `started` is then None.
     """
-    await _ours(client, schedule_id, owner)
-    await client.get_schedule_handle(schedule_id).trigger(overlap=overlap)
+    before = (await _ours(client, schedule_id, owner)).info
+    handle = client.get_schedule_handle(schedule_id)
+    await handle.trigger(overlap=overlap)
+    deadline = time.monotonic() + wait_s
+    while True:
+        info = (await handle.describe()).info
+        last = info.recent_actions[-1] if info.recent_actions else None
+        if (
+            info.num_actions > before.num_actions
+            and last is not None
+            and isinstance(last.action, ScheduleActionExecutionStartWorkflow)
+        ):
+            run = await _run(client, last.action, last.scheduled_at, last.started_at)
+            return TriggerOutcome(schedule_id=schedule_id, started=run, skipped=False)
+        if info.num_actions_skipped_overlap > before.num_actions_skipped_overlap:
+            return TriggerOutcome(schedule_id=schedule_id, started=None, skipped=True)
+        if time.monotonic() >= deadline:
+            return TriggerOutcome(schedule_id=schedule_id, started=None, skipped=False)
+        await asyncio.sleep(0.1)
 
 
 async def backfill_schedule(
@@ -205,6 +254,6 @@ async def backfill_schedule(
 
 
 __all__ = [
-    "ScheduleRun", "ScheduleSummary", "backfill_schedule", "describe_schedule", "list_schedules",
-    "pause_schedule", "summarize", "trigger_schedule", "unpause_schedule",
+    "ScheduleRun", "ScheduleSummary", "TriggerOutcome", "backfill_schedule", "count_schedules",
+    "describe_schedule", "list_schedules", "pause_schedule", "summarize", "trigger_schedule", "unpause_schedule",
 ]  # fmt: skip

@@ -69,6 +69,28 @@ def route_by_queue(queues: Mapping[str, str]) -> TaskRouter:
     return route
 
 
+class UnroutableSchedules(LookupError):
+    """Declared schedules name tasks the router does not know, or params their task refuses: the sync
+    refuses them all, changing nothing."""
+
+    def __init__(self, missing: Mapping[str, str], invalid: Mapping[str, str] | None = None) -> None:
+        self.missing = dict(missing)  # schedule id → task name
+        self.invalid = dict(invalid or {})  # schedule id → why its task refuses the declared params
+        problems = []
+        if self.missing:
+            listed = ", ".join(
+                f"{schedule_id} → {task}" for schedule_id, task in sorted(self.missing.items())
+            )
+            problems.append(
+                f"schedules name tasks that are not catalogued: {listed} "
+                f"(uncatalogued tasks: {', '.join(sorted(set(self.missing.values())))})"
+            )
+        if self.invalid:
+            listed = "; ".join(f"{schedule_id}: {why}" for schedule_id, why in sorted(self.invalid.items()))
+            problems.append(f"declared params refused by their task: {listed}")
+        super().__init__("; ".join(problems) + "; nothing was synced")
+
+
 class SyncReport(BaseModel):
     created: list[str] = []
     updated: list[str] = []
@@ -203,17 +225,30 @@ async def sync_schedules(
 ) -> SyncReport:
     """Create missing schedules, update changed ones, delete ours that are no longer declared.
 
-    Returns what it did (or, with `dry_run`, what it would do). Foreign schedules are never touched.
+    Returns what it did (or, with `dry_run`, what it would do). Foreign schedules are never touched. If any
+    declaration names a task the router does not know (or params its task refuses), raises
+    UnroutableSchedules naming every one of them before touching anything: a partial sync would silently
+    leave a Beat entry without its schedule.
     """
     declared = list(declarations)
     ids = [declaration.schedule_id for declaration in declared]
     if len(set(ids)) != len(ids):
         raise ValueError(f"schedule ids are declared twice: {sorted({i for i in ids if ids.count(i) > 1})}")
+    starts: dict[str, ScheduledStart] = {}
+    missing: dict[str, str] = {}
+    invalid: dict[str, str] = {}
+    for declaration in declared:
+        try:
+            starts[declaration.schedule_id] = router(declaration.task_name, declaration.params)
+        except LookupError:
+            missing[declaration.schedule_id] = declaration.task_name
+        except ValueError as error:  # pydantic's ValidationError: the task's input model refuses the params
+            invalid[declaration.schedule_id] = " ".join(str(error).split())
+    if missing or invalid:
+        raise UnroutableSchedules(missing, invalid)
     report = SyncReport()
     for declaration in declared:
-        outcome = await _sync_one(
-            client, declaration, router(declaration.task_name, declaration.params), owner, dry_run
-        )
+        outcome = await _sync_one(client, declaration, starts[declaration.schedule_id], owner, dry_run)
         getattr(report, outcome).append(declaration.schedule_id)
     # Listing is eventually consistent: each candidate is described (strongly consistent) before deletion.
     async for listed in await client.list_schedules():
