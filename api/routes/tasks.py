@@ -153,6 +153,10 @@ async def events(client: TemporalClientDep, settings: SettingsDep, task_id: Task
                 if state.status in TERMINAL_STATES:
                     yield frame(state, "end")
                     return
+                if last is not None and last.progress is not None and (state.progress or 0) < last.progress:
+                    # Between an activity's end and the workflow's next stage only the stage's start shows
+                    # (the finished activity's heartbeat is gone): a stream never tells a client it went back.
+                    state = state.model_copy(update={"progress": last.progress})
                 if last is None or state.model_dump(exclude={"eta"}) != last.model_dump(exclude={"eta"}):
                     yield frame(state)
                     last, last_sent = state, time.monotonic()
